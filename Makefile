@@ -1,0 +1,51 @@
+# The supervision ledger. `make help` lists the targets.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: help install run test unit lint typecheck fmt bench clean
+
+help: ## Show the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the ledger with its test tools
+
+run: $(STAMP) ## Serve the ledger on its embedded PostgreSQL with demo data
+	$(VENV)/bin/ledger serve --demo --host $(HOST) --port $(PORT)
+
+test: $(STAMP) lint typecheck ## Lint, type-check and run every test (starts PostgreSQL and Kafka itself)
+	$(PY) -m pytest
+
+unit: $(STAMP) ## Only the tests that need no server
+	$(PY) -m pytest tests/unit -q
+
+lint: $(STAMP) ## ruff
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+typecheck: $(STAMP) ## mypy --strict
+	$(PY) -m mypy
+
+fmt: $(STAMP) ## Format and fix what ruff can
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+bench: $(STAMP) ## Run the benchmarks (figures as ratios against their baselines)
+	$(PY) -m bench
+
+clean: ## Remove the virtual environment and local data
+	rm -rf $(VENV) .ledger .mypy_cache .ruff_cache .pytest_cache

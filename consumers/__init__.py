@@ -1,0 +1,1 @@
+"""What moves events: the relay to Kafka, the projection runners, partner subscribers."""

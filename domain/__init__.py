@@ -1,0 +1,1 @@
+"""The supervision domain: aggregates, rules, commands and the application service."""

@@ -1,0 +1,6 @@
+"""Every area of the domain, imported once so that their aggregates, commands and handlers
+are registered (topics with the event store, handlers with the application service)."""
+
+from __future__ import annotations
+
+import domain.registry.handlers  # noqa: F401

@@ -1,0 +1,150 @@
+"""The building blocks every aggregate shares.
+
+Events are frozen pydantic models (they are the Kafka contract and the AsyncAPI schemas);
+aggregates are the eventsourcing library's mutable aggregates. Each event's topic is pinned
+to its qualified class name (``Officer.CertificateIssued``), not to its module path, so code
+can move without breaking stored history.
+
+Every event carries ``meta``: who caused it and under which correlation id. The application
+service sets it once per command (a context variable), so aggregate methods never pass it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import BaseAggregate, CanInitAggregate, CanMutateAggregate
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import to_jsonable_python
+
+from domain.actors import Actor, Role
+
+
+class EventMeta(BaseModel):
+    """Audit data travelling with every event."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    principal: str
+    role: Role
+    agency_id: UUID | None = None
+    correlation_id: str
+
+
+_meta: ContextVar[EventMeta | None] = ContextVar("ledger_event_meta", default=None)
+
+
+@contextmanager
+def recording_as(meta: EventMeta) -> Iterator[None]:
+    """Within this block, new events are stamped with ``meta``."""
+    token = _meta.set(meta)
+    try:
+        yield
+    finally:
+        _meta.reset(token)
+
+
+def current_meta() -> EventMeta:
+    meta = _meta.get()
+    if meta is None:
+        # An event created outside a command would have no author: refuse it loudly.
+        raise RuntimeError("events can only be created inside a command (recording_as)")
+    return meta
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class DomainEvent(BaseModel):
+    """Base of all events: frozen, strict about unknown fields, with a pinned topic."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    TOPIC: ClassVar[str] = ""
+
+    originator_id: UUID
+    originator_version: int
+    timestamp: datetime = Field(default_factory=utc_now)
+    meta: EventMeta = Field(default_factory=current_meta)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "TOPIC" not in cls.__dict__:
+            cls.TOPIC = cls.__qualname__
+
+
+def plural(kind: str) -> str:
+    """``penalty-case`` -> ``penalty-cases``, ``agency`` -> ``agencies``."""
+    if kind.endswith("y") and kind[-2:-1] not in "aeiou":
+        return kind[:-1] + "ies"
+    if kind.endswith(("s", "x", "ch", "sh")):
+        return kind + "es"
+    return kind + "s"
+
+
+class Aggregate(BaseAggregate[UUID]):
+    """Base of all aggregates. ``KIND`` names it in URLs and audit trails."""
+
+    KIND: ClassVar[str] = ""
+    COLLECTION: ClassVar[str] = ""
+    """The URL path segment of this kind's records (``/api/v1/<COLLECTION>/{id}``)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.KIND and "COLLECTION" not in cls.__dict__:
+            cls.COLLECTION = plural(cls.KIND)
+
+    @staticmethod
+    def create_id(*_: Any, **__: Any) -> UUID:
+        return uuid4()
+
+    class Event(DomainEvent, CanMutateAggregate[UUID]):
+        pass
+
+    class Created(Event, CanInitAggregate[UUID]):
+        originator_topic: str
+
+    def agency_scope(self) -> frozenset[UUID] | None:
+        """The agencies whose record this is; ``None`` for shared registry data."""
+        agency_ids = getattr(self, "agency_ids", None)
+        if agency_ids is not None:
+            return frozenset(agency_ids)
+        agency_id = getattr(self, "agency_id", None)
+        return frozenset({agency_id}) if isinstance(agency_id, UUID) else None
+
+    def partner_regions(self) -> frozenset[str]:
+        """Partner regions this record concerns (collaboration records override this)."""
+        return frozenset()
+
+    def readable_by(self, actor: Actor) -> bool:
+        """Whether ``actor`` may read this record's state and history."""
+        if actor.role in (Role.SYSTEM, Role.SUPERVISOR, Role.AUDITOR):
+            return True
+        if actor.role is Role.AGENCY_OFFICER:
+            scope = self.agency_scope()
+            return scope is None or actor.agency_id in scope
+        if actor.role is Role.PARTNER:
+            return actor.region is not None and actor.region in self.partner_regions()
+        return False
+
+    def state(self) -> dict[str, Any]:
+        """The current state as plain JSON-ready data (what GET endpoints return)."""
+        data: dict[str, Any] = {}
+        for name, value in vars(self).items():
+            if name.startswith("_"):
+                continue
+            data[name] = value
+        return {
+            "id": str(self.id),
+            "kind": self.KIND,
+            "version": self.version,
+            "created_on": self.created_on.isoformat(),
+            "modified_on": self.modified_on.isoformat(),
+            "state": to_jsonable_python(data),
+        }

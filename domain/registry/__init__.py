@@ -1,0 +1,2 @@
+"""The registries: agencies, officers and certificates, entities, the inspection list,
+penalty-exemption lists and the patrol grid."""

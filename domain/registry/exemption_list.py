@@ -1,0 +1,70 @@
+"""A penalty-exemption list for minor violations (轻微违法行为免罚清单), per field and version.
+
+A version is in force from its first day until the day a later version of the same field
+takes over (or its own end date). An exemption decision cites (field, version, item), and the
+cited version must have been in force on the day of the violation.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from eventsourcing.domain import event
+from pydantic import BaseModel, ConfigDict
+
+from domain.base import Aggregate
+from domain.ids import natural_id
+from domain.values import EnforcementDomain
+
+
+class ExemptionItem(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str
+    violation: str
+    legal_basis: str
+
+
+class ExemptionList(Aggregate):
+    TOPIC = "ExemptionList"
+    KIND = "exemption-list"
+
+    class Published(Aggregate.Created):
+        domain: EnforcementDomain
+        version: int
+        in_force_from: date
+        items: list[ExemptionItem]
+
+    class Repealed(Aggregate.Event):
+        in_force_until: date
+
+    @staticmethod
+    def create_id(domain: EnforcementDomain, version: int) -> UUID:
+        return natural_id("exemption-list", f"{domain.value}:{version}")
+
+    @event(Published)
+    def __init__(
+        self,
+        domain: EnforcementDomain,
+        version: int,
+        in_force_from: date,
+        items: list[ExemptionItem],
+    ) -> None:
+        self.domain = domain
+        self.list_version = version
+        self.in_force_from = in_force_from
+        self.in_force_until: date | None = None
+        self.items = list(items)
+
+    def in_force_on(self, day: date) -> bool:
+        return self.in_force_from <= day and (
+            self.in_force_until is None or day < self.in_force_until
+        )
+
+    def item(self, code: str) -> ExemptionItem | None:
+        return next((i for i in self.items if i.code == code), None)
+
+    @event(Repealed)
+    def repeal(self, in_force_until: date) -> None:
+        self.in_force_until = in_force_until

@@ -1,0 +1,51 @@
+"""Rules shared by several areas of the domain, as pure functions.
+
+Each is named for what it requires and raises a ``RuleViolation`` whose message says, in plain
+words, which rule was broken and by whom. Area-specific rules live in ``domain/<area>/rules.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from uuid import UUID
+
+from domain.errors import RuleViolation
+from domain.registry.officer import Officer
+
+MIN_TEAM = 2
+"""Enforcement is done by at least two certified officers (Administrative Penalty Law art. 42)."""
+
+
+def require_team(officer_ids: Sequence[UUID], *, act: str) -> None:
+    """At least two different officers take part in an enforcement act."""
+    if len(set(officer_ids)) < MIN_TEAM:
+        raise RuleViolation(
+            "two-officers",
+            f"{act} needs at least {MIN_TEAM} different officers, {len(set(officer_ids))} named",
+        )
+
+
+def require_certified(officers: Sequence[Officer], day: date) -> None:
+    """Everyone named in a new act holds an enforcement certificate active on its day.
+
+    This is also how "a revoked officer can be named in nothing new" is enforced: from the day
+    of revocation the officer holds no active certificate.
+    """
+    for officer in officers:
+        if officer.certificate_on(day) is None:
+            raise RuleViolation(
+                "certified-officers-only",
+                f"officer {officer.officer_no} ({officer.name}) holds no enforcement certificate "
+                f"active on {day}",
+            )
+
+
+def require_same_agency(officers: Sequence[Officer], agency_id: UUID) -> None:
+    """Officers act for the agency they belong to."""
+    for officer in officers:
+        if officer.agency_id != agency_id:
+            raise RuleViolation(
+                "officers-of-the-acting-agency",
+                f"officer {officer.officer_no} does not belong to the acting agency",
+            )

@@ -1,0 +1,1 @@
+"""Every way in: HTTP, server-sent events, and the command line."""

@@ -1,0 +1,71 @@
+"""One endpoint per command, generated from the command classes' declarations."""
+
+from __future__ import annotations
+
+import re
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from domain.application import HANDLERS
+from domain.commands import Accepted, Command
+from gateway.api import ApiRoute
+from gateway.http import correlation_id, idempotency_key, json_body, ledger_of, require_role
+from gateway.problems import ProblemError
+
+API = "/api/v1"
+
+
+def snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def command_route(command_type: type[Command]) -> ApiRoute:
+    method, _, path = command_type.ROUTE.partition(" ")
+    if not path:
+        raise RuntimeError(f"{command_type.__name__} declares no ROUTE")
+    roles = command_type.ROLES
+    area = command_type.__module__.split(".")[1]
+
+    async def endpoint(request: Request) -> Response:
+        actor = require_role(request, roles)
+        body = await json_body(request)
+        for name, value in request.path_params.items():
+            if name in body and str(body[name]) != value:
+                raise ProblemError(
+                    422,
+                    "invalid-request",
+                    "Invalid request",
+                    f"{name} in the body differs from the path",
+                )
+            body[name] = value
+        command = command_type.model_validate(body)
+        accepted: Accepted = await run_in_threadpool(
+            ledger_of(request).execute,
+            command,
+            actor,
+            idempotency_key=idempotency_key(request),
+            correlation_id=correlation_id(request),
+        )
+        return JSONResponse(
+            accepted.model_dump(mode="json"), status_code=201 if accepted.created else 200
+        )
+
+    doc = (command_type.__doc__ or command_type.__name__).strip()
+    return ApiRoute(
+        method=method,
+        path=API + path,
+        endpoint=endpoint,
+        operation_id=snake(command_type.__name__),
+        summary=doc.splitlines()[0],
+        tag=area,
+        roles=roles,
+        request_model=command_type,
+        response_model=Accepted,
+        response_status=201,
+    )
+
+
+def command_routes() -> list[ApiRoute]:
+    return [command_route(t) for t in sorted(HANDLERS, key=lambda t: t.ROUTE)]

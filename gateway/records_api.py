@@ -1,0 +1,80 @@
+"""Read the current state of any record: ``GET /api/v1/<collection>/{id}``."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from domain.actors import Role
+from domain.base import Aggregate
+from domain.errors import NotFound
+from gateway.api import ApiRoute
+from gateway.http import ledger_of, require_role
+from gateway.problems import ProblemError
+
+API = "/api/v1"
+READERS = frozenset({Role.SUPERVISOR, Role.AUDITOR, Role.AGENCY_OFFICER, Role.PARTNER})
+
+
+class RecordState(BaseModel):
+    """A record's current state, rebuilt from its events."""
+
+    id: UUID
+    kind: str
+    version: int
+    created_on: str
+    modified_on: str
+    state: dict[str, object]
+
+
+def aggregate_classes() -> list[type[Aggregate]]:
+    found: list[type[Aggregate]] = []
+    pending = list(Aggregate.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls.KIND and cls not in found:
+            found.append(cls)
+    return sorted(found, key=lambda c: c.KIND)
+
+
+def load_readable(request: Request, cls: type[Aggregate], raw_id: str) -> Aggregate:
+    """The record ``raw_id`` of kind ``cls`` if the caller may read it."""
+    actor = require_role(request, READERS)
+    try:
+        ident = UUID(raw_id)
+    except ValueError:
+        raise ProblemError(
+            422, "invalid-request", "Invalid request", f"{raw_id!r} is not a UUID"
+        ) from None
+    aggregate = ledger_of(request).get_aggregate(ident)
+    if not isinstance(aggregate, cls):
+        raise NotFound(cls.KIND, ident)
+    if not aggregate.readable_by(actor):
+        raise ProblemError(403, "forbidden", "Forbidden", f"this {cls.KIND} is not yours to read")
+    return aggregate
+
+
+def record_route(cls: type[Aggregate]) -> ApiRoute:
+    async def endpoint(request: Request) -> Response:
+        aggregate = await run_in_threadpool(load_readable, request, cls, request.path_params["id"])
+        return JSONResponse(aggregate.state())
+
+    return ApiRoute(
+        method="GET",
+        path=f"{API}/{cls.COLLECTION}/{{id}}",
+        endpoint=endpoint,
+        operation_id=f"get_{cls.KIND.replace('-', '_')}",
+        summary=f"The current state of a {cls.KIND.replace('-', ' ')}",
+        tag="records",
+        roles=READERS,
+        response_model=RecordState,
+    )
+
+
+def record_routes() -> list[ApiRoute]:
+    return [record_route(cls) for cls in aggregate_classes()]

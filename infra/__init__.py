@@ -1,0 +1,1 @@
+"""Settings, wiring, and the scripts that start PostgreSQL and Kafka."""

@@ -1,0 +1,51 @@
+"""Every setting the ledger reads, in one place.
+
+Nothing else in the code base reads ``os.environ`` (the eventsourcing library's own
+``POSTGRES_*`` keys aside, which :mod:`infra.eventstore` builds from these settings).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """The ledger's configuration, read from ``LEDGER_*`` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="LEDGER_", frozen=True, extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL. Unset: the ledger starts its own embedded PostgreSQL.",
+    )
+    data_dir: Path = Field(
+        default=Path(".ledger"),
+        description="Where the embedded PostgreSQL, the token file and local state live.",
+    )
+    kafka_bootstrap: str | None = Field(
+        default=None,
+        description="Kafka bootstrap servers. Unset: projections follow the event store.",
+    )
+    tokens_file: Path | None = Field(
+        default=None,
+        description="JSON file of token hashes and principals (default DATA_DIR/tokens.json).",
+    )
+    tokens: str | None = Field(
+        default=None,
+        description="The same JSON as the token file, inline (wins over the file when set).",
+    )
+    pool_size: int = Field(default=8, ge=1, le=64, description="Event store connections.")
+    max_body_bytes: int = Field(
+        default=1_000_000, ge=1024, description="Largest request body the gateway accepts."
+    )
+
+    @property
+    def resolved_tokens_file(self) -> Path:
+        return self.tokens_file or self.data_dir / "tokens.json"
+
+
+def load_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Read models: one module per view, each rebuildable from the event store."""
