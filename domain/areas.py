@@ -3,4 +3,10 @@ are registered (topics with the event store, handlers with the application servi
 
 from __future__ import annotations
 
+import domain.cases.handlers
+import domain.collaboration.handlers
+import domain.field.handlers
+import domain.inspection.handlers
+import domain.oversight.handlers
+import domain.planning.handlers
 import domain.registry.handlers  # noqa: F401

@@ -19,6 +19,14 @@ from domain.registry.agency import Agency
 from domain.registry.exemption_list import ExemptionItem
 from domain.registry.uscc import check_character
 from domain.values import CreditRating, EnforcementDomain
+from gateway import (
+    demo_cases,
+    demo_collaboration,
+    demo_field,
+    demo_inspection,
+    demo_oversight,
+    demo_planning,
+)
 from gateway.auth import Grant, grant_token
 
 AGENCIES = [
@@ -33,8 +41,15 @@ ENTITIES = [
     ("泰达餐饮管理有限公司", CreditRating.A, "G-001"),
 ]
 DemoStep = Callable[[SupervisionLedger], None]
-EXTRA_STEPS: list[DemoStep] = []
-"""Other areas of the ledger add their own demo records here (plans, cases, tickets …)."""
+EXTRA_STEPS: list[DemoStep] = [
+    demo_planning.load,
+    demo_inspection.load,
+    demo_field.load,
+    demo_cases.load,
+    demo_oversight.load,
+    demo_collaboration.load,
+]
+"""Each area of the ledger adds its own demo records (plans, cases, tickets …), in this order."""
 
 
 def demo_uscc(seq: int) -> str:

@@ -1,0 +1,1 @@
+"""Cross-regional collaboration with partner regions (京津冀执法协作)."""

@@ -1,0 +1,1 @@
+"""Supervision and coordination: 12345 hotline tickets, meetings, suggestions, equipment."""
