@@ -17,6 +17,7 @@ from gateway.api import ApiRoute, openapi_document, starlette_routes
 from gateway.auth import TokenStore
 from gateway.commands_api import command_routes
 from gateway.problems import exception_handlers
+from gateway.public_api import public_routes
 from gateway.records_api import record_routes
 from infra.settings import Settings
 
@@ -62,7 +63,7 @@ def system_routes(api: list[ApiRoute]) -> list[ApiRoute]:
 
 
 def all_routes(extra: Sequence[ApiRoute] = ()) -> list[ApiRoute]:
-    api = [*command_routes(), *record_routes(), *extra]
+    api = [*command_routes(), *record_routes(), *public_routes(), *extra]
     return [*api, *system_routes(api)]
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+import threading
+import time
 from typing import Annotated
 from uuid import UUID
 
@@ -11,8 +14,9 @@ import typer
 from pydantic import ValidationError
 
 from domain.actors import Role
+from domain.application import SupervisionLedger
 from gateway.auth import TokenStore, grant_token, save_grants
-from infra.postgres import DatabaseUnavailableError
+from infra.postgres import Database, DatabaseUnavailableError
 from infra.settings import Settings, load_settings
 
 app = typer.Typer(
@@ -54,13 +58,9 @@ def serve(
 
     from gateway.app import create_app
     from gateway.demo import demo_grants, load_demo
-    from infra.wiring import open_from_settings
+    from infra.wiring import follower_for
 
-    settings = settings_or_exit()
-    try:
-        _, ledger = open_from_settings(settings)
-    except DatabaseUnavailableError as error:
-        raise fail(str(error)) from None
+    settings, database, ledger = _open()
     if demo:
         loaded = load_demo(ledger)
         made = demo_grants()
@@ -81,7 +81,16 @@ def serve(
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    uvicorn.run(web, host=host, port=port, log_level="info")
+    stop = threading.Event()
+    if not settings.kafka_bootstrap:
+        # The embedded default: projections follow the event store in this process. With Kafka
+        # configured, `ledger relay` and `ledger project` run as their own processes instead.
+        follower = follower_for(ledger, database)
+        threading.Thread(target=follower.run, args=(stop,), name="follower", daemon=True).start()
+    try:
+        uvicorn.run(web, host=host, port=port, log_level="info")
+    finally:
+        stop.set()
 
 
 def _msa() -> UUID:
@@ -102,6 +111,121 @@ def init() -> None:
         raise fail(str(error)) from None
     ledger.close()
     typer.echo(f"event store ready in database {database.dbname}")
+
+
+def _stop_on_signals() -> threading.Event:
+    """An event set by SIGTERM or SIGINT, so loops finish their batch and exit cleanly."""
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+def _open() -> tuple[Settings, Database, SupervisionLedger]:
+    from infra.wiring import open_from_settings
+
+    settings = settings_or_exit()
+    try:
+        database, ledger = open_from_settings(settings)
+    except DatabaseUnavailableError as error:
+        raise fail(str(error)) from None
+    return settings, database, ledger
+
+
+@app.command()
+def relay() -> None:
+    """Relay every stored event to Kafka (CloudEvents), until stopped."""
+    from infra.wiring import relay_for
+
+    settings, database, ledger = _open()
+    try:
+        worker = relay_for(ledger, database, settings)
+    except ValueError as error:
+        raise fail(str(error), 2) from None
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s relay %(levelname)s %(message)s")
+    try:
+        worker.run(_stop_on_signals())
+    finally:
+        worker.close()
+        ledger.close()
+
+
+@app.command()
+def project(
+    feed: Annotated[
+        str, typer.Option(help="'kafka' (default when Kafka is configured) or 'store'.")
+    ] = "",
+    client_id: Annotated[
+        str, typer.Option(help="Kafka client id of this runner.")
+    ] = "ledger-projector",
+) -> None:
+    """Run the projections until stopped: from Kafka, or straight from the event store."""
+    from infra.wiring import follower_for, kafka_projector_for
+
+    settings, database, ledger = _open()
+    chosen = feed or ("kafka" if settings.kafka_bootstrap else "store")
+    if chosen not in ("kafka", "store"):
+        raise fail("--feed is 'kafka' or 'store'", 2)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s project %(levelname)s %(message)s")
+    stop = _stop_on_signals()
+    try:
+        if chosen == "kafka":
+            try:
+                projector = kafka_projector_for(database, settings, client_id=client_id)
+            except ValueError as error:
+                raise fail(str(error), 2) from None
+            try:
+                projector.run(stop)
+            finally:
+                projector.close()
+        else:
+            follower = follower_for(ledger, database)
+            follower.run(stop)
+    finally:
+        ledger.close()
+
+
+@app.command()
+def rebuild(
+    projection: Annotated[
+        list[str] | None, typer.Option(help="A projection to rebuild (repeatable); default all.")
+    ] = None,
+) -> None:
+    """Rebuild projections from zero, replaying the whole event store."""
+    from consumers.follower import rebuild as replay
+    from infra.wiring import event_log, projection_store
+    from projections.registry import all_projections, by_names
+
+    _, database, ledger = _open()
+    try:
+        chosen = by_names(projection) if projection else all_projections()
+    except KeyError as error:
+        raise fail(str(error.args[0]), 2) from None
+    started = time.perf_counter()
+    store = projection_store(database, chosen)
+    count = replay(event_log(ledger, database), store, chosen)
+    seconds = time.perf_counter() - started
+    typer.echo(
+        f"rebuilt {', '.join(p.NAME for p in chosen)} from {count} events in {seconds:.2f} s"
+    )
+    store.close()
+    ledger.close()
+
+
+@app.command()
+def topics() -> None:
+    """Create the Kafka topics (explicit partition counts; never auto-created)."""
+    from consumers.topics import ensure_topics
+
+    settings = settings_or_exit()
+    if not settings.kafka_bootstrap:
+        raise fail("LEDGER_KAFKA_BOOTSTRAP is not set", 2)
+    created = ensure_topics(
+        settings.kafka_bootstrap,
+        prefix=settings.kafka_topic_prefix,
+        replication=settings.kafka_replication,
+    )
+    typer.echo(f"created {len(created)} topics" + (f": {', '.join(created)}" if created else ""))
 
 
 @tokens_app.command("add")

@@ -29,6 +29,21 @@ class Settings(BaseSettings):
         default=None,
         description="Kafka bootstrap servers. Unset: projections follow the event store.",
     )
+    kafka_topic_prefix: str = Field(
+        default="",
+        pattern=r"^[A-Za-z0-9._-]*$",
+        description="Prefix of every Kafka topic (several ledgers or test runs on one cluster).",
+    )
+    kafka_group: str = Field(
+        default="ledger-projections", description="Consumer group of the projection runners."
+    )
+    kafka_replication: int = Field(
+        default=1, ge=1, le=5, description="Replication factor of the topics the ledger creates."
+    )
+    source: str = Field(
+        default="/ledgers/binhai",
+        description="CloudEvents source of this ledger's events (one ledger per jurisdiction).",
+    )
     tokens_file: Path | None = Field(
         default=None,
         description="JSON file of token hashes and principals (default DATA_DIR/tokens.json).",

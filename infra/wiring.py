@@ -5,10 +5,18 @@ from __future__ import annotations
 from eventsourcing.utils import get_topic
 
 import domain.areas  # noqa: F401 - registers every aggregate, command and handler
+from consumers.follower import Follower
+from consumers.log import EventLog
+from consumers.projector import KafkaProjector
+from consumers.relay import Relay, make_producer
+from consumers.topics import ensure_topics
 from domain.application import SupervisionLedger
-from infra.eventstore import LedgerFactory, PydanticMapper
+from infra.eventstore import LedgerFactory, LedgerRecorder, PydanticMapper
 from infra.postgres import Database, resolve_database
 from infra.settings import Settings
+from projections.model import Projection
+from projections.registry import all_projections
+from projections.store import ProjectionStore
 
 
 def eventstore_env(database: Database, *, pool_size: int = 8) -> dict[str, str]:
@@ -40,3 +48,58 @@ def open_from_settings(settings: Settings) -> tuple[Database, SupervisionLedger]
     """The configured (or embedded) PostgreSQL and the ledger on it."""
     database = resolve_database(settings.database_url, settings.data_dir)
     return database, open_ledger(database, pool_size=settings.pool_size)
+
+
+def projection_store(
+    database: Database, projections: list[Projection] | None = None
+) -> ProjectionStore:
+    """The views of ``projections`` (all by default), their schema created."""
+    store = ProjectionStore(database.url, projections or all_projections())
+    store.create_schema()
+    return store
+
+
+def event_log(ledger: SupervisionLedger, database: Database) -> EventLog:
+    recorder = ledger.recorder
+    if not isinstance(recorder, LedgerRecorder):
+        raise TypeError("the ledger's event store is not the ledger recorder")
+    return EventLog(recorder, database.url)
+
+
+def relay_for(ledger: SupervisionLedger, database: Database, settings: Settings) -> Relay:
+    if not settings.kafka_bootstrap:
+        raise ValueError("LEDGER_KAFKA_BOOTSTRAP is not set: there is no Kafka to relay to")
+    bootstrap = settings.kafka_bootstrap
+    ensure_topics(
+        bootstrap, prefix=settings.kafka_topic_prefix, replication=settings.kafka_replication
+    )
+    return Relay(
+        event_log(ledger, database),
+        lambda: make_producer(bootstrap),
+        source=settings.source,
+        topic_prefix=settings.kafka_topic_prefix,
+    )
+
+
+def kafka_projector_for(
+    database: Database, settings: Settings, *, client_id: str = "ledger-projector"
+) -> KafkaProjector:
+    if not settings.kafka_bootstrap:
+        raise ValueError("LEDGER_KAFKA_BOOTSTRAP is not set: there is no Kafka to consume")
+    ensure_topics(
+        settings.kafka_bootstrap,
+        prefix=settings.kafka_topic_prefix,
+        replication=settings.kafka_replication,
+    )
+    return KafkaProjector(
+        settings.kafka_bootstrap,
+        projection_store(database),
+        group_id=settings.kafka_group,
+        topic_prefix=settings.kafka_topic_prefix,
+        client_id=client_id,
+    )
+
+
+def follower_for(ledger: SupervisionLedger, database: Database) -> Follower:
+    """The embedded feed: every projection following the event store directly."""
+    return Follower(event_log(ledger, database), projection_store(database))

@@ -30,10 +30,12 @@ class Officer(Aggregate):
         frontline: bool
 
     class CertificateIssued(Aggregate.Event):
+        agency_id: UUID
         number: str
         issued_on: date
 
     class CertificateRevoked(Aggregate.Event):
+        agency_id: UUID
         number: str
         revoked_on: date
         reason: RevocationReason
@@ -81,22 +83,26 @@ class Officer(Aggregate):
     def issue_certificate(self, number: str, issued_on: date) -> None:
         rules.require_no_held_certificate(self.officer_no, self.current_certificate)
         rules.require_issue_after_last_revocation(issued_on, self.certificates)
-        self._issue_certificate(number=number, issued_on=issued_on)
+        self._issue_certificate(agency_id=self.agency_id, number=number, issued_on=issued_on)
 
     @event(CertificateIssued)
-    def _issue_certificate(self, number: str, issued_on: date) -> None:
+    def _issue_certificate(self, agency_id: UUID, number: str, issued_on: date) -> None:
         self.certificates.append(Certificate(number=number, issued_on=issued_on))
 
     def revoke_certificate(self, revoked_on: date, reason: RevocationReason, note: str) -> None:
         held = rules.require_held_certificate(self.officer_no, self.current_certificate)
         rules.require_revocation_after_issue(held, revoked_on)
         self._revoke_certificate(
-            number=held.number, revoked_on=revoked_on, reason=reason, note=note
+            agency_id=self.agency_id,
+            number=held.number,
+            revoked_on=revoked_on,
+            reason=reason,
+            note=note,
         )
 
     @event(CertificateRevoked)
     def _revoke_certificate(
-        self, number: str, revoked_on: date, reason: RevocationReason, note: str
+        self, agency_id: UUID, number: str, revoked_on: date, reason: RevocationReason, note: str
     ) -> None:
         for certificate in self.certificates:
             if certificate.number == number:

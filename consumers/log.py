@@ -1,0 +1,52 @@
+"""Reading the event store's log in order, and waiting for it to grow without busy polling.
+
+Notification ids increase in commit order (the library's table lock) but have gaps (a failed
+insert burns ids), so readers ask for "everything after N" and never wait for a given id.
+Waiting uses PostgreSQL LISTEN on the channel the library NOTIFYs on every insert; a timeout
+bounds the wait, so a missed notification (a reconnect) costs at most one timeout.
+"""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg import sql
+
+from consumers.envelope import Envelope
+from infra.eventstore import LedgerRecorder
+
+
+class EventLog:
+    def __init__(self, recorder: LedgerRecorder, url: str) -> None:
+        self.recorder = recorder
+        self.url = url
+        self._listener: psycopg.Connection[tuple[object, ...]] | None = None
+
+    def read(self, after: int, limit: int) -> list[Envelope]:
+        return [
+            Envelope.from_notification(n)
+            for n in self.recorder.select_ledger_notifications(after=after, limit=limit)
+        ]
+
+    def last_position(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    def wait(self, timeout: float) -> bool:
+        """Block until new events are announced or ``timeout`` passes; whether any was."""
+        conn = self._listen()
+        notified = False
+        for _ in conn.notifies(timeout=timeout, stop_after=1):
+            notified = True
+        return notified
+
+    def _listen(self) -> psycopg.Connection[tuple[object, ...]]:
+        if self._listener is None or self._listener.closed:
+            self._listener = psycopg.connect(self.url, autocommit=True)
+            self._listener.execute(
+                sql.SQL("LISTEN {}").format(sql.Identifier(self.recorder.channel_name))
+            )
+        return self._listener
+
+    def close(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None

@@ -1,0 +1,131 @@
+"""Kafka to projections, exactly once.
+
+The loop, in full:
+
+1. on assignment (start, rebalance) seek every partition to the offset stored in PostgreSQL
+   with the views (or the beginning when none is stored);
+2. poll a batch; apply it to the projections in one PostgreSQL transaction that also stores,
+   per partition, the next offset and the highest log position applied (duplicates from the
+   relay — same position — are skipped there);
+3. only after PostgreSQL committed, commit the offsets to Kafka too (informational: the
+   truth is in PostgreSQL, which is why a crash anywhere loses and doubles nothing);
+4. if PostgreSQL says a partition moved on under us (another consumer of the group applied it
+   during a rebalance), nothing of the batch is kept: seek to the stored offsets and go on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+from consumers.envelope import Envelope
+from consumers.topics import LEDGER_TOPICS
+from projections.store import Delivery, ProjectionStore, StaleOffsets
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
+    from kafka.errors import KafkaError
+    from kafka.structs import OffsetAndMetadata
+
+log = logging.getLogger(__name__)
+
+
+def source_of(tp: TopicPartition) -> str:
+    return f"{tp.topic}:{tp.partition}"
+
+
+class SeekToStored(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, projector: KafkaProjector) -> None:
+        self.projector = projector
+
+    def on_partitions_revoked(self, revoked: Sequence[TopicPartition]) -> None:
+        log.info("partitions revoked: %s", sorted(map(source_of, revoked)))
+
+    def on_partitions_assigned(self, assigned: Sequence[TopicPartition]) -> None:
+        log.info("partitions assigned: %s", sorted(map(source_of, assigned)))
+        self.projector.seek_to_stored(assigned)
+
+
+class KafkaProjector:
+    def __init__(
+        self,
+        bootstrap: str,
+        store: ProjectionStore,
+        *,
+        group_id: str = "ledger-projections",
+        topic_prefix: str = "",
+        max_records: int = 5000,
+        client_id: str = "ledger-projector",
+    ) -> None:
+        self.store = store
+        self.topics = [topic_prefix + t.name for t in LEDGER_TOPICS]
+        self.max_records = max_records
+        self.consumer: Any = KafkaConsumer(
+            bootstrap_servers=bootstrap,
+            group_id=group_id,
+            client_id=client_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=max_records,
+            fetch_max_bytes=32 * 1024 * 1024,
+            session_timeout_ms=10_000,
+            heartbeat_interval_ms=1_000,
+        )
+        self.consumer.subscribe(self.topics, listener=SeekToStored(self))
+        self.applied = 0
+
+    def seek_to_stored(self, partitions: Sequence[TopicPartition]) -> None:
+        stored = self.store.next_offsets(source_of(tp) for tp in partitions)
+        for tp in partitions:
+            offset = stored.get(source_of(tp))
+            if offset is None:
+                self.consumer.seek_to_beginning(tp)
+            else:
+                self.consumer.seek(tp, offset)
+
+    def poll_once(self, timeout_ms: int = 500) -> int:
+        """One turn of the loop; the number of records handled."""
+        batches: dict[TopicPartition, list[Any]] = self.consumer.poll(
+            timeout_ms=timeout_ms, max_records=self.max_records
+        )
+        if not batches:
+            return 0
+        deliveries: list[Delivery] = []
+        for tp, records in batches.items():
+            for record in records:
+                event = Envelope.from_cloudevent(list(record.headers), record.value)
+                deliveries.append(Delivery(source_of(tp), record.offset, event))
+        try:
+            self.store.apply(deliveries)
+        except StaleOffsets as stale:
+            log.warning("%s; seeking to the stored offsets", stale)
+            self.seek_to_stored(list(batches))
+            return 0
+        self.applied += len(deliveries)
+        try:
+            self.consumer.commit(
+                {
+                    tp: OffsetAndMetadata(records[-1].offset + 1, "", -1)
+                    for tp, records in batches.items()
+                }
+            )
+        except KafkaError as error:
+            # PostgreSQL holds the truth; Kafka's copy of the offsets is only for tooling.
+            log.info("offset commit to Kafka failed (%s); PostgreSQL has them", error)
+        return len(deliveries)
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                self.poll_once()
+            except KafkaError as error:
+                log.warning("Kafka unavailable (%s); retrying", error)
+                stop.wait(1.0)
+
+    def close(self) -> None:
+        self.consumer.close(autocommit=False)
+        self.store.close()

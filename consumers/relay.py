@@ -1,0 +1,176 @@
+"""The relay: every stored event to Kafka, in log order, at least once, never skipping.
+
+The loop, in full:
+
+1. read the next batch of the log after the relay's saved position;
+2. send each event as a CloudEvent (key = aggregate id) with the idempotent producer
+   (``acks=all``), then ``flush`` and check every send succeeded;
+3. only then save the position of the batch's last event (``ledger_relay_positions``);
+4. when the log has nothing new, wait on LISTEN/NOTIFY (bounded by a timeout).
+
+A crash after 2 and before 3 re-publishes that batch on restart: consumers drop the duplicates
+(same aggregate id and version, hence same log position). A broker outage makes step 2 fail:
+the relay closes its producer, waits, and starts again from the saved position.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+
+from consumers.envelope import DEFAULT_SOURCE, Envelope
+from consumers.log import EventLog
+from consumers.topics import kafka_topic_for
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from kafka import KafkaProducer
+    from kafka.errors import KafkaError
+
+log = logging.getLogger(__name__)
+
+POSITIONS_DDL = (
+    "CREATE TABLE IF NOT EXISTS ledger_relay_positions ("
+    "name text PRIMARY KEY, position bigint NOT NULL, "
+    "updated_at timestamptz NOT NULL DEFAULT now())"
+)
+
+
+def make_producer(bootstrap: str, **overrides: Any) -> Any:
+    config: dict[str, Any] = {
+        "bootstrap_servers": bootstrap,
+        "client_id": "ledger-relay",
+        "enable_idempotence": True,
+        "acks": "all",
+        "linger_ms": 5,
+        "batch_size": 512 * 1024,
+        "max_request_size": 8 * 1024 * 1024,
+        "request_timeout_ms": 15_000,
+        "delivery_timeout_ms": 60_000,
+    }
+    config.update(overrides)
+    return KafkaProducer(**config)
+
+
+class Relay:
+    def __init__(
+        self,
+        events: EventLog,
+        producer_factory: Callable[[], Any],
+        *,
+        name: str = "relay",
+        source: str = DEFAULT_SOURCE,
+        topic_prefix: str = "",
+        batch: int = 5000,
+    ) -> None:
+        self.events = events
+        self.producer_factory = producer_factory
+        self.name = name
+        self.source = source
+        self.topic_prefix = topic_prefix
+        self.batch = batch
+        self._producer: Any = None
+        self._db: psycopg.Connection[tuple[object, ...]] | None = None
+
+    # Position -------------------------------------------------------------------------------
+
+    @property
+    def db(self) -> psycopg.Connection[tuple[object, ...]]:
+        if self._db is None or self._db.closed:
+            self._db = psycopg.connect(self.events.url, autocommit=True)
+            self._db.execute(POSITIONS_DDL)
+        return self._db
+
+    def position(self) -> int:
+        row = self.db.execute(
+            "SELECT position FROM ledger_relay_positions WHERE name = %s", (self.name,)
+        ).fetchone()
+        return int(row[0]) if row else 0  # type: ignore[call-overload]
+
+    def _save_position(self, position: int) -> None:
+        self.db.execute(
+            "INSERT INTO ledger_relay_positions (name, position) VALUES (%s, %s) "
+            "ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = now()",
+            (self.name, position),
+        )
+
+    # Publishing -----------------------------------------------------------------------------
+
+    @property
+    def producer(self) -> Any:
+        if self._producer is None:
+            self._producer = self.producer_factory()
+        return self._producer
+
+    def publish(self, events: list[Envelope]) -> None:
+        """Send ``events`` and return only when the broker acknowledged every one."""
+        producer = self.producer
+        futures = [
+            producer.send(
+                kafka_topic_for(e.topic, self.topic_prefix),
+                key=str(e.aggregate_id).encode(),
+                value=e.state,
+                headers=e.cloudevent_headers(self.source),
+            )
+            for e in events
+        ]
+        producer.flush()
+        for future in futures:
+            future.get(timeout=0)  # raises the send's error, if it failed
+
+    def relay_available(self) -> int:
+        """Publish everything the log holds now; the number of events published."""
+        after = self.position()
+        total = 0
+        while True:
+            events = self.events.read(after, self.batch)
+            if not events:
+                return total
+            self.publish(events)
+            after = events[-1].position
+            self._save_position(after)
+            total += len(events)
+
+    def run(self, stop: threading.Event, idle_wait: float = 1.0, retry_wait: float = 1.0) -> None:
+        while not stop.is_set():
+            try:
+                if self.relay_available() == 0:
+                    self.events.wait(idle_wait)
+            except KafkaError as error:
+                log.warning("Kafka unavailable (%s); retrying from the saved position", error)
+                self._reset_producer()
+                stop.wait(retry_wait)
+            except psycopg.OperationalError as error:
+                log.warning("PostgreSQL unavailable (%s); retrying", error)
+                self._db = None
+                self.events.close()
+                stop.wait(retry_wait)
+
+    def _reset_producer(self) -> None:
+        if self._producer is not None:
+            try:
+                self._producer.close(timeout=1)
+            except KafkaError:
+                log.debug("closing a failed producer failed too")
+            self._producer = None
+
+    def close(self) -> None:
+        self._reset_producer()
+        if self._db is not None:
+            self._db.close()
+        self.events.close()
+
+
+def wait_until_relayed(relay: Relay, position: int, timeout: float = 30.0) -> None:
+    """For tests and tools: block until the relay's saved position reaches ``position``."""
+    deadline = time.monotonic() + timeout
+    while relay.position() < position:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"relay at {relay.position()}, not {position}")
+        time.sleep(0.05)

@@ -1,0 +1,114 @@
+"""The Kafka topic layout: one topic per kind of act, keyed by aggregate id.
+
+| topic | what | partitions |
+|---|---|---|
+| ``ledger.registry.v1`` | agencies, entities, inspection items, exemption lists, grid cells | 3 |
+| ``ledger.officers.v1`` | officers and their enforcement certificates | 3 |
+| ``ledger.plans.v1`` | inspection plans, tasks, draws, matching, e-inspection certificates | 3 |
+| ``ledger.inspections.v1`` | inspections | 6 |
+| ``ledger.patrols.v1`` | area patrols | 3 |
+| ``ledger.cases.v1`` | penalty cases and case-file reviews | 6 |
+| ``ledger.oversight.v1`` | hotline tickets, meetings, suggestions, equipment | 3 |
+| ``ledger.collaboration.v1`` | joint actions and cases with partner regions | 3 |
+| ``partner.<region>.collaboration.v1`` | a partner region's own feed (reserved; filled later) | 1 |
+| ``ledger.checkpoints.v1`` | signed Merkle checkpoints of the whole log (reserved) | 1 |
+
+Topics are created by the project with these partition counts (``ensure_topics``), never by
+auto-creation. Each aggregate's events share a key (its id), so they stay in one partition in
+order; the relay's idempotent producer keeps that order through retries.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+from eventsourcing.utils import resolve_topic
+
+PARTNER_REGIONS = ("tangshan", "cangzhou", "langfang")
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    area: str
+
+
+LEDGER_TOPICS = [
+    TopicSpec("ledger.registry.v1", 3, "registry"),
+    TopicSpec("ledger.officers.v1", 3, "officers"),
+    TopicSpec("ledger.plans.v1", 3, "planning"),
+    TopicSpec("ledger.inspections.v1", 6, "inspection"),
+    TopicSpec("ledger.patrols.v1", 3, "field"),
+    TopicSpec("ledger.cases.v1", 6, "cases"),
+    TopicSpec("ledger.oversight.v1", 3, "oversight"),
+    TopicSpec("ledger.collaboration.v1", 3, "collaboration"),
+]
+RESERVED_TOPICS = [
+    TopicSpec("ledger.checkpoints.v1", 1, "checkpoints"),
+    *(TopicSpec(f"partner.{region}.collaboration.v1", 1, "partner") for region in PARTNER_REGIONS),
+]
+_BY_AREA = {t.area: t.name for t in LEDGER_TOPICS}
+# Officers and their certificates are an act of their own in the report (issued / revoked).
+_AGGREGATE_AREA = {"Officer": "officers", "CertificateNumber": "officers"}
+_cache: dict[str, str] = {}
+
+
+def kafka_topic_for(event_topic: str, prefix: str = "") -> str:
+    """The Kafka topic of a stored event's topic (``Inspection.Concluded`` -> inspections).
+
+    ``prefix`` namespaces every topic (several ledgers or test runs on one cluster).
+    """
+    aggregate = event_topic.split(".", 1)[0]
+    found = _cache.get(aggregate)
+    if found is None:
+        area = _AGGREGATE_AREA.get(aggregate)
+        if area is None:
+            module: str = resolve_topic(aggregate).__module__  # domain.<area>.<aggregate>
+            area = module.split(".")[1]
+        found = _cache[aggregate] = _BY_AREA[area]
+    return prefix + found
+
+
+def all_topics() -> list[TopicSpec]:
+    return [*LEDGER_TOPICS, *RESERVED_TOPICS]
+
+
+def ensure_topics(
+    bootstrap: str,
+    *,
+    prefix: str = "",
+    replication: int = 1,
+    specs: list[TopicSpec] | None = None,
+) -> list[str]:
+    """Create the topics that do not exist yet (named ``prefix + name``); the names created."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from kafka.admin import KafkaAdminClient, NewTopic
+        from kafka.errors import TopicAlreadyExistsError
+
+    wanted = specs or all_topics()
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="ledger-admin")
+    try:
+        existing = set(admin.list_topics())
+        missing = [t for t in wanted if prefix + t.name not in existing]
+        created: list[str] = []
+        for spec in missing:
+            name = prefix + spec.name
+            try:
+                admin.create_topics(
+                    [
+                        NewTopic(
+                            name=name,
+                            num_partitions=spec.partitions,
+                            replication_factor=replication,
+                        )
+                    ]
+                )
+                created.append(name)
+            except TopicAlreadyExistsError:
+                pass  # another process created it meanwhile: that is what we wanted
+        return created
+    finally:
+        admin.close()

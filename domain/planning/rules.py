@@ -1,0 +1,220 @@
+"""Rules of inspection planning, the double-random draw and e-inspection certificates, as
+pure functions: each raises a ``RuleViolation`` naming itself."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import date, datetime, timedelta
+from uuid import UUID
+
+from domain.errors import RuleViolation
+from domain.planning.values import Period, PlanKind, TaskRef, TaskStatus, VisitState
+from domain.registry.officer import Officer
+from domain.rules import MIN_TEAM, require_certified
+from domain.values import CreditRating, local_date
+
+
+def require_agencies_fit_kind(kind: PlanKind, agency_ids: Sequence[UUID]) -> None:
+    """A joint random task is several agencies' plan; every other plan is one agency's."""
+    several = len(set(agency_ids)) > 1
+    if kind is PlanKind.JOINT_RANDOM and not several:
+        raise RuleViolation(
+            "joint-random-needs-several-agencies",
+            "a joint random task (联合随机任务) is drawn up by at least two agencies",
+        )
+    if kind is not PlanKind.JOINT_RANDOM and several:
+        raise RuleViolation(
+            "one-agency-per-plan",
+            f"a {kind.label} plan belongs to one agency; several agencies make a joint random task",
+        )
+
+
+def require_listed_item(code: str, *, listed: bool) -> None:
+    """Plans check only what the inspection list (检查事项清单) holds: 两库一单."""
+    if not listed:
+        raise RuleViolation(
+            "listed-inspection-items-only",
+            f"inspection item {code} is not on the inspection list (检查事项清单)",
+        )
+
+
+def require_plan_open(plan_no: str, completed: bool) -> None:
+    if completed:
+        raise RuleViolation("plan-open", f"plan {plan_no} is completed; nothing can be added")
+
+
+def require_tasks_by_hand(kind: PlanKind) -> None:
+    """Random plans get their tasks only from a published draw, never picked by hand."""
+    if kind.random:
+        raise RuleViolation(
+            "random-plans-draw-their-tasks",
+            f"the tasks of a {kind.label} plan come from a double-random draw, not by choice",
+        )
+
+
+def require_random_plan(kind: PlanKind) -> None:
+    if not kind.random:
+        raise RuleViolation(
+            "draw-only-for-random-plans",
+            f"a {kind.label} plan does not draw at random; add its tasks instead",
+        )
+
+
+def require_period_in_year(period: Period, year: int) -> None:
+    """A task is carried out within its plan's year."""
+    if period.first > period.last:
+        raise RuleViolation(
+            "task-period-in-plan-year",
+            f"a task period cannot end ({period.last}) before it starts ({period.first})",
+        )
+    if period.first.year != year or period.last.year != year:
+        raise RuleViolation(
+            "task-period-in-plan-year",
+            f"the task period {period} is not within the plan's year {year}",
+        )
+
+
+def require_one_task_per_entity(
+    plan_no: str, tasked: Collection[UUID], new: Sequence[UUID]
+) -> None:
+    """An entity appears at most once in a plan (the once-a-year rule starts at home)."""
+    seen = set(tasked)
+    for entity_id in new:
+        if entity_id in seen:
+            raise RuleViolation(
+                "one-task-per-entity-in-a-plan",
+                f"entity {entity_id} already has a task in plan {plan_no}",
+            )
+        seen.add(entity_id)
+
+
+def require_drawable(entities: int, candidates: int, per_entity: int, officers: int) -> None:
+    """A draw takes no more than it was offered, and at least two officers per entity."""
+    if per_entity < MIN_TEAM:
+        raise RuleViolation(
+            "two-officers", f"each drawn entity needs at least {MIN_TEAM} officers drawn"
+        )
+    if entities > candidates:
+        raise RuleViolation(
+            "draw-within-candidates",
+            f"cannot draw {entities} entities from {candidates} candidates",
+        )
+    if per_entity > officers:
+        raise RuleViolation(
+            "draw-within-candidates",
+            f"cannot draw {per_entity} officers per entity from {officers} candidates",
+        )
+
+
+def require_officers_of(officers: Sequence[Officer], agency_ids: Collection[UUID]) -> None:
+    """Officers act only for the agencies whose task it is."""
+    for officer in officers:
+        if officer.agency_id not in agency_ids:
+            raise RuleViolation(
+                "officers-of-the-acting-agency",
+                f"officer {officer.officer_no} does not belong to an agency of this task",
+            )
+
+
+def require_every_agency_present(officers: Sequence[Officer], agency_ids: Collection[UUID]) -> None:
+    """A joint inspection is done by officers of each agency whose task was merged into it."""
+    missing = set(agency_ids) - {o.agency_id for o in officers}
+    if missing:
+        raise RuleViolation(
+            "joint-inspection-by-every-agency",
+            f"a joint inspection needs officers of each of its {len(set(agency_ids))} agencies; "
+            f"{len(missing)} of them named none",
+        )
+
+
+def honesty_exempt(rating: CreditRating | None, rated_on: date | None, day: date) -> bool:
+    """诚信免查: a drawn entity rated A (a rating given on or before ``day``) is exempted."""
+    return rating is CreditRating.A and rated_on is not None and rated_on <= day
+
+
+def require_honesty_exemption(
+    status: TaskStatus, rating: CreditRating | None, rated_on: date | None, day: date
+) -> tuple[CreditRating, date]:
+    """Only a scheduled task of an entity rated A on the day is exempted."""
+    if status is not TaskStatus.SCHEDULED:
+        raise RuleViolation("honesty-exemption", f"a {status.value} task cannot be exempted")
+    if rating is None or rated_on is None or not honesty_exempt(rating, rated_on, day):
+        raise RuleViolation(
+            "honesty-exemption", f"only an entity rated A on {day} can be exempted from inspection"
+        )
+    return rating, rated_on
+
+
+def require_task_status(
+    task: TaskRef, status: TaskStatus, allowed: Collection[TaskStatus], rule: str
+) -> None:
+    """A task moves on only from the states that lead there."""
+    if status not in allowed:
+        wanted = " or ".join(sorted(s.value for s in allowed))
+        raise RuleViolation(rule, f"{task} is {status.value}; this needs it {wanted}")
+
+
+def require_visit_open(task: TaskRef, state: VisitState) -> None:
+    """One inspection at a time: a visit under inspection (or done) takes no new start."""
+    if state is not VisitState.OPEN:
+        raise RuleViolation(
+            "task-open-for-inspection",
+            f"the visit of {task} is {state.value}, not open for inspection",
+        )
+
+
+def require_tasks_settled(plan_no: str, open_tasks: Sequence[int]) -> None:
+    if open_tasks:
+        raise RuleViolation(
+            "plan-complete-when-tasks-settled",
+            f"plan {plan_no} still has {len(open_tasks)} task(s) neither inspected, exempted "
+            f"nor cancelled (first: task {open_tasks[0]})",
+        )
+
+
+def require_window(
+    valid_from: datetime, valid_until: datetime, issued_at: datetime, period: Period
+) -> None:
+    """An e-inspection certificate is valid for a window inside the task's period."""
+    if valid_from >= valid_until:
+        raise RuleViolation(
+            "e-certificate-window", "an e-inspection certificate's window must end after it starts"
+        )
+    if valid_until <= issued_at:
+        raise RuleViolation(
+            "e-certificate-window", "an e-inspection certificate cannot be issued already expired"
+        )
+    if valid_from < period.opens_at or valid_until > period.closes_at:
+        raise RuleViolation(
+            "e-certificate-window",
+            f"the certificate's window must lie within the task period {period}",
+        )
+
+
+def window_days(valid_from: datetime, valid_until: datetime) -> list[date]:
+    """The district's calendar days a window ``[valid_from, valid_until)`` touches."""
+    first = local_date(valid_from)
+    last = local_date(valid_until - timedelta(microseconds=1))
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def require_certified_throughout(
+    officers: Sequence[Officer], valid_from: datetime, valid_until: datetime
+) -> None:
+    """Everyone named holds an enforcement certificate on every day of the window, as far as
+    the registry knows at issue (a retirement already on file counts)."""
+    for day in window_days(valid_from, valid_until):
+        require_certified(officers, day)
+
+
+def require_not_revoked(number: str, revoked: bool) -> None:
+    if revoked:
+        raise RuleViolation("revoke-once", f"e-inspection certificate {number} is already revoked")
+
+
+def require_revocation_after_issue(number: str, issued_at: datetime, revoked_at: datetime) -> None:
+    if revoked_at < issued_at:
+        raise RuleViolation(
+            "revocation-after-issue",
+            f"e-inspection certificate {number} cannot be revoked before it was issued",
+        )

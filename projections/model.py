@@ -1,0 +1,121 @@
+"""What a projection is made of: tables, and the two kinds of change an event may cause.
+
+A projection's ``apply(envelope)`` is a pure function from one event to a list of changes:
+
+- ``Add(table, key, {column: delta})`` — add to counter columns (commutative, so events of
+  different aggregates may arrive in any order, as they do across Kafka partitions);
+- ``Put(table, key, {column: value})`` — set field columns of a row (used for a record's own
+  state: its events arrive in order, being one aggregate's).
+
+Because the changes are data, one generic writer applies them to PostgreSQL (batched, in the
+same transaction as the feed position) and one generic fold applies them in memory for unit
+tests — the projection module itself holds no SQL but its table declarations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from consumers.envelope import Envelope
+
+Key = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A view table: key columns, counter columns (added to) and field columns (set)."""
+
+    name: str
+    keys: Mapping[str, str]
+    counters: Mapping[str, str] = field(default_factory=dict)
+    fields: Mapping[str, str] = field(default_factory=dict)
+    indexes: Sequence[str] = ()
+    """Extra index definitions, e.g. ``"(agency_id, day)"``."""
+
+    def ddl(self, schema: str) -> list[str]:
+        columns = [f"{c} {t} NOT NULL" for c, t in self.keys.items()]
+        columns += [f"{c} {t} NOT NULL DEFAULT 0" for c, t in self.counters.items()]
+        columns += [f"{c} {t}" for c, t in self.fields.items()]
+        statements = [
+            f"CREATE TABLE IF NOT EXISTS {schema}.{self.name} ("
+            + ", ".join(columns)
+            + f", PRIMARY KEY ({', '.join(self.keys)}))"
+        ]
+        for n, definition in enumerate(self.indexes):
+            statements.append(
+                f"CREATE INDEX IF NOT EXISTS {self.name}_i{n} ON {schema}.{self.name} {definition}"
+            )
+        return statements
+
+
+@dataclass(frozen=True, slots=True)
+class Add:
+    table: Table
+    key: Key
+    deltas: Mapping[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Put:
+    table: Table
+    key: Key
+    values: Mapping[str, Any]
+
+
+Change = Add | Put
+
+
+class Projection:
+    """Base of every read model. Subclasses declare ``NAME``, ``TABLES`` and ``apply``."""
+
+    NAME: ClassVar[str] = ""
+    TABLES: ClassVar[Sequence[Table]] = ()
+    TOPICS: ClassVar[frozenset[str] | None] = None
+    """Event topics this projection reads (``None``: all). Others are skipped cheaply."""
+
+    def apply(self, event: Envelope) -> Iterable[Change]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def changes(self, events: Iterable[Envelope]) -> list[Change]:
+        wanted = self.TOPICS
+        out: list[Change] = []
+        for event in events:
+            if wanted is None or event.topic in wanted:
+                out.extend(self.apply(event))
+        return out
+
+
+def merge(
+    changes: Iterable[Change],
+) -> tuple[dict[tuple[str, Key], dict[str, int]], dict[tuple[str, Key], dict[str, Any]]]:
+    """Collapse a batch: deltas summed per row, field values last-wins per row and column."""
+    adds: dict[tuple[str, Key], dict[str, int]] = {}
+    puts: dict[tuple[str, Key], dict[str, Any]] = {}
+    for change in changes:
+        slot = (change.table.name, change.key)
+        if isinstance(change, Add):
+            row = adds.setdefault(slot, {})
+            for column, delta in change.deltas.items():
+                row[column] = row.get(column, 0) + delta
+        else:
+            puts.setdefault(slot, {}).update(change.values)
+    return adds, puts
+
+
+def fold(
+    projections: Sequence[Projection], events: Iterable[Envelope]
+) -> dict[str, dict[Key, dict[str, Any]]]:
+    """Apply events in memory: ``{table: {key: {column: value}}}`` — what the tables would hold."""
+    tables: dict[str, dict[Key, dict[str, Any]]] = {}
+    events = list(events)
+    for projection in projections:
+        adds, puts = merge(projection.changes(events))
+        for (name, key), values in puts.items():
+            tables.setdefault(name, {}).setdefault(key, {}).update(values)
+        for (name, key), deltas in adds.items():
+            row = tables.setdefault(name, {}).setdefault(key, {})
+            for column, delta in deltas.items():
+                row[column] = row.get(column, 0) + delta
+    return tables

@@ -1,0 +1,320 @@
+"""The Kafka path on a real broker: relay, consumers, faults, rebuild.
+
+Each test has its own topic prefix and consumer group on the session's broker, and its own
+database, so tests never see each other's records.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kafka import KafkaConsumer, TopicPartition
+
+from consumers.envelope import TYPE_PREFIX, Envelope
+from consumers.follower import rebuild
+from consumers.projector import KafkaProjector
+from consumers.relay import Relay
+from consumers.topics import LEDGER_TOPICS, kafka_topic_for
+from domain.application import SupervisionLedger
+from infra.kafka_broker import BrokerInfo, start_broker, stop_broker
+from infra.postgres import Database
+from infra.settings import Settings
+from infra.wiring import event_log, kafka_projector_for, relay_for
+from projections.supervision_counters import SupervisionCounters
+from tests.pipeline import (
+    ledger_process,
+    query,
+    snapshot_views,
+    truth_by_topic,
+    viewed_by_topic,
+    wait_for,
+    write_events,
+)
+
+pytestmark = pytest.mark.kafka
+
+
+@pytest.fixture
+def settings_for(kafka_broker: BrokerInfo, database: Database, tmp_path: Path) -> Settings:
+    tag = uuid.uuid4().hex[:8]
+    return Settings(
+        database_url=database.url,
+        data_dir=tmp_path,
+        kafka_bootstrap=kafka_broker.bootstrap,
+        kafka_topic_prefix=f"t{tag}.",
+        kafka_group=f"g{tag}",
+    )
+
+
+def env_of(settings: Settings) -> dict[str, str]:
+    return {
+        "LEDGER_DATABASE_URL": settings.database_url or "",
+        "LEDGER_DATA_DIR": str(settings.data_dir),
+        "LEDGER_KAFKA_BOOTSTRAP": settings.kafka_bootstrap or "",
+        "LEDGER_KAFKA_TOPIC_PREFIX": settings.kafka_topic_prefix,
+        "LEDGER_KAFKA_GROUP": settings.kafka_group,
+    }
+
+
+@pytest.fixture
+def relay(ledger: SupervisionLedger, database: Database, settings_for: Settings) -> Iterator[Relay]:
+    worker = relay_for(ledger, database, settings_for)
+    yield worker
+    worker.close()
+
+
+def read_all(settings: Settings, expected: int, timeout: float = 60.0) -> list[Any]:
+    """Every record of the ledger's topics, from the beginning (no consumer group)."""
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False)
+    try:
+        partitions = [
+            TopicPartition(settings.kafka_topic_prefix + spec.name, p)
+            for spec in LEDGER_TOPICS
+            for p in range(spec.partitions)
+        ]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        ends = consumer.end_offsets(partitions)
+        records: list[Any] = []
+
+        def read_to_the_end() -> bool:
+            for batch in consumer.poll(200).values():
+                records.extend(batch)
+            return all(consumer.position(tp) >= ends[tp] for tp in partitions)
+
+        wait_for(read_to_the_end, timeout, "all records")
+        assert len(records) >= expected
+        return records
+    finally:
+        consumer.close()
+
+
+def relayed_position(database: Database) -> int:
+    if query(database, "SELECT to_regclass('ledger_relay_positions')")[0][0] is None:
+        return 0  # the relay process has not created its table yet
+    rows = query(database, "SELECT position FROM ledger_relay_positions")
+    return int(rows[0][0]) if rows else 0
+
+
+def last_position(database: Database) -> int:
+    return int(query(database, "SELECT max(notification_id) FROM supervisionledger_events")[0][0])
+
+
+def test_every_stored_event_is_on_its_topic_once_in_order_as_a_cloudevent(
+    ledger: SupervisionLedger, database: Database, relay: Relay, settings_for: Settings
+) -> None:
+    written = write_events(ledger, 400)
+    assert relay.relay_available() == written
+    records = read_all(settings_for, written)
+    assert len(records) == written  # no crash, so exactly once
+
+    stored = {
+        (str(agg), ver): (topic, bytes(state), pos)
+        for agg, ver, topic, state, pos in query(
+            database,
+            "SELECT originator_id, originator_version, topic, state, notification_id "
+            "FROM supervisionledger_events",
+        )
+    }
+    versions: dict[str, list[int]] = defaultdict(list)
+    for record in records:
+        event = Envelope.from_cloudevent(list(record.headers), record.value)
+        headers = {k: v.decode() for k, v in record.headers}
+        topic, state, position = stored[(str(event.aggregate_id), event.version)]
+        assert record.topic == kafka_topic_for(topic, settings_for.kafka_topic_prefix)
+        assert record.key == str(event.aggregate_id).encode()
+        assert record.value == state  # the very bytes the store holds
+        assert event.position == position
+        assert headers["ce_specversion"] == "1.0"
+        assert headers["ce_type"] == TYPE_PREFIX + topic
+        assert headers["ce_source"] == settings_for.source
+        assert headers["ce_subject"].endswith(str(event.aggregate_id))
+        assert datetime.fromisoformat(headers["ce_time"]).tzinfo is not None
+        versions[str(event.aggregate_id)].append(event.version)
+    assert all(v == sorted(v) for v in versions.values())
+    assert {(a, v) for a, vs in versions.items() for v in vs} == set(stored)
+
+
+def test_relay_killed_mid_stream_resumes_without_loss_and_duplicates_are_absorbed(
+    ledger: SupervisionLedger, database: Database, settings_for: Settings, tmp_path: Path
+) -> None:
+    write_events(ledger, 12_000, chunk=500)
+    last = last_position(database)
+    log = tmp_path / "relay.log"
+    first = ledger_process(["relay"], env_of(settings_for), log)
+    try:
+        wait_for(lambda: relayed_position(database) > 0, 60, "the relay to start publishing")
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+    finally:
+        first.kill()
+        first.wait(10)
+    assert relayed_position(database) < last, "the relay finished before it could be killed"
+    second = ledger_process(["relay"], env_of(settings_for), log)
+    try:
+        wait_for(lambda: relayed_position(database) == last, 120, "the relay to catch up")
+    finally:
+        second.kill()
+        second.wait(10)
+
+    records = read_all(settings_for, sum(truth_by_topic(database).values()))
+    published = {(r.key, dict(r.headers)["ce_aggregateversion"]) for r in records}
+    assert len(published) == sum(truth_by_topic(database).values())  # nothing missing
+
+    projector = kafka_projector_for(database, settings_for)
+    try:
+        wait_for(
+            lambda: (
+                projector.poll_once() >= 0 and viewed_by_topic(database) == truth_by_topic(database)
+            ),
+            60,
+            "the counters to equal the store",
+        )
+    finally:
+        projector.close()
+
+
+def projector_progress(database: Database) -> int:
+    if query(database, "SELECT to_regclass('views.events_daily')")[0][0] is None:
+        return 0
+    rows = query(
+        database,
+        "SELECT coalesce(sum(n), 0)::bigint FROM views.events_daily",
+    )
+    return int(rows[0][0]) if rows else 0
+
+
+def test_consumer_killed_mid_batch_restarts_to_the_exact_counts(
+    ledger: SupervisionLedger,
+    database: Database,
+    relay: Relay,
+    settings_for: Settings,
+    tmp_path: Path,
+) -> None:
+    write_events(ledger, 15_000, chunk=500)
+    relay.relay_available()
+    total = sum(truth_by_topic(database).values())
+    log = tmp_path / "project.log"
+    first = ledger_process(["project"], env_of(settings_for), log)
+    try:
+        wait_for(lambda: projector_progress(database) > 0, 60, "the consumer to apply a batch")
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+    finally:
+        first.kill()
+        first.wait(10)
+    assert projector_progress(database) < total, "the consumer finished before it could be killed"
+    second = ledger_process(["project"], env_of(settings_for), log)
+    try:
+        wait_for(lambda: viewed_by_topic(database) == truth_by_topic(database), 120, "exact counts")
+    finally:
+        second.kill()
+        second.wait(10)
+
+
+def test_two_consumers_one_dies_the_other_takes_over_exactly(
+    ledger: SupervisionLedger,
+    database: Database,
+    relay: Relay,
+    settings_for: Settings,
+    tmp_path: Path,
+) -> None:
+    env = env_of(settings_for)
+    a = ledger_process(["project", "--client-id", "a"], env, tmp_path / "a.log")
+    b = ledger_process(["project", "--client-id", "b"], env, tmp_path / "b.log")
+    try:
+        write_events(ledger, 3_000, chunk=100, tag="E1")
+        relay.relay_available()
+        wait_for(
+            lambda: viewed_by_topic(database) == truth_by_topic(database), 90, "both consumers"
+        )
+        a.send_signal(signal.SIGKILL)
+        a.wait(10)
+        write_events(ledger, 3_000, chunk=100, tag="E2")
+        relay.relay_available()
+        wait_for(lambda: viewed_by_topic(database) == truth_by_topic(database), 90, "the survivor")
+    finally:
+        for process in (a, b):
+            process.kill()
+            process.wait(10)
+    sources = query(
+        database, "SELECT count(DISTINCT source) FROM views.positions WHERE source LIKE 't%'"
+    )
+    assert sources[0][0] > 1  # the survivor applied partitions the dead consumer had
+
+
+def test_broker_restart_under_load_converges_to_the_exact_counts(
+    ledger: SupervisionLedger, database: Database, settings_for: Settings, tmp_path: Path
+) -> None:
+    broker_dir = tmp_path / "own-broker"
+    broker = start_broker(broker_dir)
+    settings = settings_for.model_copy(update={"kafka_bootstrap": broker.bootstrap})
+    relay = relay_for(ledger, database, settings)
+    projector: KafkaProjector = kafka_projector_for(database, settings)
+    stop = threading.Event()
+    workers = [
+        threading.Thread(target=relay.run, args=(stop, 0.2, 0.5)),
+        threading.Thread(target=projector.run, args=(stop,)),
+    ]
+    writing = threading.Thread(
+        target=lambda: [write_events(ledger, 400, chunk=20, tag=f"W{i}") for i in range(8)]
+    )
+    try:
+        for worker in workers:
+            worker.start()
+        writing.start()
+        wait_for(lambda: projector_progress(database) > 0, 60, "the pipeline to flow")
+        port = int(broker.bootstrap.rsplit(":", 1)[1])
+        stop_broker(broker_dir)
+        stop.wait(2.0)  # writes go on meanwhile: PostgreSQL does not need Kafka
+        start_broker(broker_dir, port=port)
+        writing.join()
+        wait_for(lambda: viewed_by_topic(database) == truth_by_topic(database), 180, "convergence")
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join(30)
+        relay.close()
+        projector.close()
+        stop_broker(broker_dir)
+
+
+def test_rebuild_from_zero_equals_the_live_kafka_projection(
+    ledger: SupervisionLedger, database: Database, relay: Relay, settings_for: Settings
+) -> None:
+    write_events(ledger, 500)
+    relay.relay_available()
+    projector = kafka_projector_for(database, settings_for)
+    try:
+        wait_for(
+            lambda: (
+                projector.poll_once() >= 0 and viewed_by_topic(database) == truth_by_topic(database)
+            ),
+            60,
+            "the live projection",
+        )
+        live = snapshot_views(database)
+        log = event_log(ledger, database)
+        rebuild(log, projector.store, [SupervisionCounters()])
+        log.close()
+        assert snapshot_views(database) == live
+        # After a rebuild the consumer reads its topics from the start again: nothing doubles.
+        write_events(ledger, 50, tag="after")
+        relay.relay_available()
+        wait_for(
+            lambda: (
+                projector.poll_once() >= 0 and viewed_by_topic(database) == truth_by_topic(database)
+            ),
+            60,
+            "the projection after the rebuild",
+        )
+    finally:
+        projector.close()

@@ -1,0 +1,196 @@
+"""E-inspection certificates: the window, the officers named, the status at a moment."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from uuid import UUID, uuid4
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.base import recording_as
+from domain.errors import RuleViolation
+from domain.planning import rules
+from domain.planning.e_certificate import ECertificate
+from domain.planning.entity_year import EntityYear
+from domain.planning.values import (
+    ECertificateStatus,
+    Period,
+    PlanKind,
+    TaskRef,
+    e_certificate_status,
+)
+from domain.registry.officer import Officer
+from domain.values import DISTRICT_ZONE, RevocationReason
+from tests.conftest import TEST_META
+
+AT = datetime(2023, 3, 9, 17, tzinfo=DISTRICT_ZONE)
+MARCH = Period(first=date(2023, 3, 1), last=date(2023, 3, 31))
+FROM = datetime(2023, 3, 10, 8, 30, tzinfo=DISTRICT_ZONE)
+UNTIL = datetime(2023, 3, 10, 18, tzinfo=DISTRICT_ZONE)
+
+moments = st.datetimes(
+    min_value=datetime(2023, 1, 1),
+    max_value=datetime(2023, 12, 31),
+    timezones=st.just(DISTRICT_ZONE),
+)
+
+
+def an_officer(agency_id: UUID, no: str, issued_on: date = date(2022, 1, 1)) -> Officer:
+    officer = Officer(officer_no=no, name=f"officer {no}", agency_id=agency_id, frontline=True)
+    officer.issue_certificate(number=f"C-{no}", issued_on=issued_on)
+    return officer
+
+
+def a_visit(*agency_ids: UUID) -> tuple[EntityYear, TaskRef]:
+    year = EntityYear(entity_id=uuid4(), year=2023)
+    first = None
+    for n, agency in enumerate(agency_ids, start=1):
+        task = TaskRef(plan_id=uuid4(), plan_no=f"P-{n}", task_no=1)
+        year.schedule(task, PlanKind.SPECIAL, [agency], MARCH, AT)
+        first = first or task
+    assert first is not None
+    return year, first
+
+
+@pytest.mark.usefixtures("as_system")
+class TestIssue:
+    def test_a_certificate_names_the_officers_with_their_enforcement_certificates(self) -> None:
+        msa = uuid4()
+        year, task = a_visit(msa)
+        officers = [an_officer(msa, "M1"), an_officer(msa, "M2")]
+        cert = ECertificate.issue(
+            "EC-1", task, year, year.visit_of(task), officers, (FROM, UNTIL), AT
+        )
+        assert cert.id == ECertificate.create_id("EC-1")
+        assert cert.entity_id == year.entity_id
+        assert [o.certificate_no for o in cert.officers] == ["C-M1", "C-M2"]
+        assert cert.agency_ids == [msa]
+        assert cert.status_at(FROM) is ECertificateStatus.VALID
+
+    def test_a_joint_inspection_s_certificate_covers_all_its_tasks_and_agencies(self) -> None:
+        msa, eco = uuid4(), uuid4()
+        year, task = a_visit(msa, eco)
+        visit = year.visit_of(task)
+        only_msa = [an_officer(msa, "M1"), an_officer(msa, "M2")]
+        with pytest.raises(RuleViolation) as refused:
+            ECertificate.issue("EC-1", task, year, visit, only_msa, (FROM, UNTIL), AT)
+        assert refused.value.rule == "joint-inspection-by-every-agency"
+        both = [an_officer(msa, "M1"), an_officer(eco, "E1")]
+        cert = ECertificate.issue("EC-1", task, year, visit, both, (FROM, UNTIL), AT)
+        assert len(cert.tasks) == 2
+        assert cert.agency_id == msa
+
+    @pytest.mark.parametrize(
+        ("officers", "rule"),
+        [(1, "two-officers"), (0, "officers-of-the-acting-agency")],
+    )
+    def test_two_officers_of_the_task_s_agency(self, officers: int, rule: str) -> None:
+        msa = uuid4()
+        year, task = a_visit(msa)
+        named = (
+            [an_officer(msa, "M1")] if officers else [an_officer(uuid4(), f"X{n}") for n in (1, 2)]
+        )
+        with pytest.raises(RuleViolation) as refused:
+            ECertificate.issue("EC-1", task, year, year.visit_of(task), named, (FROM, UNTIL), AT)
+        assert refused.value.rule == rule
+
+    def test_an_officer_retiring_within_the_window_is_not_named(self) -> None:
+        msa = uuid4()
+        year, task = a_visit(msa)
+        retiring = an_officer(msa, "M1")
+        retiring.revoke_certificate(date(2023, 3, 12), RevocationReason.RETIREMENT, note="")
+        window = (FROM, FROM + timedelta(days=3))
+        with pytest.raises(RuleViolation) as refused:
+            ECertificate.issue(
+                "EC-1",
+                task,
+                year,
+                year.visit_of(task),
+                [retiring, an_officer(msa, "M2")],
+                window,
+                AT,
+            )
+        assert refused.value.rule == "certified-officers-only"
+
+    def test_revoked_once_with_a_reason(self) -> None:
+        msa = uuid4()
+        year, task = a_visit(msa)
+        officers = [an_officer(msa, "M1"), an_officer(msa, "M2")]
+        cert = ECertificate.issue(
+            "EC-1", task, year, year.visit_of(task), officers, (FROM, UNTIL), AT
+        )
+        cert.revoke("officer fell ill", FROM + timedelta(hours=1))
+        assert cert.status_at(FROM + timedelta(hours=2)) is ECertificateStatus.REVOKED
+        assert cert.status_at(FROM) is ECertificateStatus.VALID  # valid until the revocation
+        with pytest.raises(RuleViolation) as refused:
+            cert.revoke("again", FROM + timedelta(hours=2))
+        assert refused.value.rule == "revoke-once"
+
+
+@given(valid_from=moments, valid_until=moments, issued_at=moments)
+def test_the_window_lies_inside_the_task_period_and_ends_after_issue(
+    valid_from: datetime, valid_until: datetime, issued_at: datetime
+) -> None:
+    fits = (
+        valid_from < valid_until
+        and valid_until > issued_at
+        and valid_from >= MARCH.opens_at
+        and valid_until <= MARCH.closes_at
+    )
+    if fits:
+        rules.require_window(valid_from, valid_until, issued_at, MARCH)
+    else:
+        with pytest.raises(RuleViolation) as refused:
+            rules.require_window(valid_from, valid_until, issued_at, MARCH)
+        assert refused.value.rule == "e-certificate-window"
+
+
+@given(
+    valid_from=moments,
+    length=st.timedeltas(min_value=timedelta(minutes=1), max_value=timedelta(days=20)),
+    revoked_after=st.one_of(
+        st.none(), st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=30))
+    ),
+    moment=moments,
+)
+def test_the_status_at_a_moment(
+    valid_from: datetime, length: timedelta, revoked_after: timedelta | None, moment: datetime
+) -> None:
+    valid_until = valid_from + length
+    revoked_at = None if revoked_after is None else valid_from + revoked_after
+    status = e_certificate_status(valid_from, valid_until, revoked_at, moment)
+    if revoked_at is not None and revoked_at <= moment:
+        assert status is ECertificateStatus.REVOKED
+    elif moment < valid_from:
+        assert status is ECertificateStatus.NOT_YET_VALID
+    elif moment >= valid_until:
+        assert status is ECertificateStatus.EXPIRED
+    else:
+        assert status is ECertificateStatus.VALID
+
+
+@given(
+    valid_from=moments,
+    length=st.timedeltas(min_value=timedelta(minutes=1), max_value=timedelta(days=10)),
+    issued=st.dates(min_value=date(2023, 1, 1), max_value=date(2023, 12, 31)),
+    revoked=st.one_of(st.none(), st.dates(min_value=date(2023, 1, 1), max_value=date(2024, 1, 31))),
+)
+def test_certified_on_every_day_of_the_window(
+    valid_from: datetime, length: timedelta, issued: date, revoked: date | None
+) -> None:
+    valid_until = valid_from + length
+    with recording_as(TEST_META):
+        officer = an_officer(uuid4(), "M1", issued_on=issued)
+        if revoked is not None and revoked >= issued:
+            officer.revoke_certificate(revoked, RevocationReason.OTHER, note="")
+    days = rules.window_days(valid_from, valid_until)
+    held_throughout = all(officer.certificate_on(d) is not None for d in days)
+    if held_throughout:
+        rules.require_certified_throughout([officer], valid_from, valid_until)
+    else:
+        with pytest.raises(RuleViolation) as refused:
+            rules.require_certified_throughout([officer], valid_from, valid_until)
+        assert refused.value.rule == "certified-officers-only"
+    assert days[0] == valid_from.date() and days[-1] >= days[0]
