@@ -7,13 +7,14 @@ checks the roles, so the command line and HTTP enforce the same permissions.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, ClassVar
 from uuid import UUID
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.actors import Role
+from domain.values import local_date
 
 # How far ahead of the ledger's clock an act may be dated: devices' clocks drift a little;
 # an act dated further ahead is a typing error, not an act.
@@ -31,6 +32,21 @@ def _plausible(moment: datetime) -> datetime:
 
 ActTime = Annotated[AwareDatetime, AfterValidator(_plausible)]
 """When an act happened: timezone-aware, not in the future, not absurdly old."""
+
+
+def _past_or_today(day: date) -> date:
+    if day < EARLIEST_ACT.date():
+        raise ValueError("is before 2000-01-01; acts of the ledger are not that old")
+    if day > local_date(datetime.now(UTC)):
+        raise ValueError("is in the future")
+    return day
+
+
+ActDay = Annotated[date, AfterValidator(_past_or_today)]
+"""The district's calendar day of an act: not in the future, not absurdly old."""
+
+Summary = Annotated[str, Field(min_length=1, max_length=4000)]
+"""Free text that must say something."""
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")]

@@ -17,9 +17,10 @@ from domain.application import SupervisionLedger
 from domain.cases import commands as cc
 from domain.cases.penalties import ConfiscatedGoods, Penalties
 from domain.cases.review_standard import Deduction
-from domain.cases.values import DismissalReason, PersonalData, ServiceMethod
+from domain.cases.values import DismissalReason, ServiceMethod
 from domain.commands import Command
 from domain.errors import AlreadyExists
+from domain.personal import PersonalData
 from domain.registry import commands as reg
 from domain.registry.agency import Agency, MajorDecisionItem
 from domain.registry.entity import Entity

@@ -12,14 +12,10 @@ from uuid import UUID
 from domain.actors import SYSTEM
 from domain.application import SupervisionLedger
 from domain.collaboration import commands as co
-from domain.collaboration.values import (
-    PartnerRegion,
-    PersonalData,
-    TransferDirection,
-    TransferOutcome,
-)
+from domain.collaboration.values import PartnerRegion, TransferDirection, TransferOutcome
 from domain.commands import Command
 from domain.errors import AlreadyExists
+from domain.personal import PersonalData
 from domain.registry.agency import Agency
 from domain.registry.officer import Officer
 from domain.registry.uscc import check_character

@@ -16,7 +16,6 @@ from domain.oversight import commands as ov
 from domain.oversight.values import (
     EquipmentKind,
     MeetingKind,
-    PersonalData,
     Satisfaction,
     ScreeningResult,
     SuggestionKind,
@@ -24,6 +23,7 @@ from domain.oversight.values import (
     TicketChannel,
     TicketFinding,
 )
+from domain.personal import PersonalData
 from domain.registry.agency import Agency
 from domain.registry.officer import Officer
 

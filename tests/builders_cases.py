@@ -16,7 +16,8 @@ from domain.application import SupervisionLedger
 from domain.cases import commands as cc
 from domain.cases.penalties import Penalties
 from domain.cases.penalty_case import PenaltyCase
-from domain.cases.values import CaseIntake, PersonalData, ServiceMethod
+from domain.cases.values import CaseIntake, ServiceMethod
+from domain.personal import PersonalData
 from domain.registry import commands as reg
 from domain.registry.agency import MajorDecisionItem
 from domain.registry.entity import Entity

@@ -15,8 +15,9 @@ from pydantic import AfterValidator, Field, model_validator
 
 from domain.cases.penalties import Penalties
 from domain.cases.review_standard import STANDARDS, Deduction
-from domain.cases.values import ActDay, CaseNo, DismissalReason, PersonalData, ServiceMethod
-from domain.commands import AGENCY, OFFICE, Code, Command, Fen, Name, Sha256Hex, Text
+from domain.cases.values import CaseNo, DismissalReason, ServiceMethod
+from domain.commands import AGENCY, OFFICE, ActDay, Code, Command, Fen, Name, Sha256Hex, Text
+from domain.personal import PersonalData
 from domain.values import EnforcementDomain, PartyKind
 
 Said = Annotated[str, Field(min_length=1, max_length=4000)]
@@ -59,7 +60,7 @@ class _CaseIntake(Command):
                 raise ValueError("an organisation is named by its entity_id")
             if self.person is not None:
                 raise ValueError("an organisation has no personal data; leave person out")
-        elif self.person is None:
+        elif self.person is None or self.person.id_number is None:
             raise ValueError("a citizen is named by person (name and id number)")
         return self
 

@@ -31,11 +31,11 @@ from domain.cases.values import (
     DismissalReason,
     LegalReview,
     Outcome,
-    PersonalData,
     Procedure,
     ServiceMethod,
 )
 from domain.ids import natural_id
+from domain.personal import PersonalData
 from domain.registry.agency import MajorDecisionItem
 from domain.registry.exemption_list import ExemptionList
 from domain.registry.officer import Officer

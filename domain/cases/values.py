@@ -1,43 +1,16 @@
-"""Value types of the cases area: the vocabularies of a penalty case, and the one place a
-penalised citizen's personal data lives."""
+"""Value types of the cases area: the vocabularies of a penalty case."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from enum import StrEnum
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from domain.commands import Name
-from domain.values import PartyKind, local_date
-
-
-class PersonalData(BaseModel):
-    """A penalised citizen's personal data: kept only in fields named ``person``, so that
-    erasure can find it."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
-    name: Name
-    id_number: str = Field(
-        pattern=r"^[0-9A-Z]{6,20}$",
-        description="Resident identity card number (18 characters) or passport number.",
-    )
-    phone: str | None = Field(default=None, pattern=r"^\+?[0-9][0-9 -]{4,19}$")
-
-
-def _past_or_today(day: date) -> date:
-    if day < date(2000, 1, 1):
-        raise ValueError("is before 2000-01-01; acts of the ledger are not that old")
-    if day > local_date(datetime.now(UTC)):
-        raise ValueError("is in the future")
-    return day
-
-
-ActDay = Annotated[date, AfterValidator(_past_or_today)]
-"""The district's calendar day of an act: not in the future, not absurdly old."""
+from domain.personal import PersonalData
+from domain.values import PartyKind
 
 CaseNo = Annotated[
     str,

@@ -10,14 +10,13 @@ from pydantic import Field, model_validator
 
 from domain.collaboration.values import (
     PartnerRegion,
-    PersonalData,
     Quantity,
     Regions,
     TransferDirection,
     TransferOutcome,
 )
-from domain.commands import AGENCY_OR_OFFICE, Code, Command, Fen, Name, Text
-from domain.oversight.values import ActDay, Summary
+from domain.commands import AGENCY_OR_OFFICE, ActDay, Code, Command, Fen, Name, Summary, Text
+from domain.personal import PersonalData
 from domain.registry.commands import CreditCode
 from domain.values import EnforcementDomain, PartyKind
 

@@ -16,8 +16,9 @@ from eventsourcing.domain import event
 
 from domain.base import Aggregate
 from domain.collaboration import rules
-from domain.collaboration.values import PartnerRegion, PersonalData, SeizedLot
+from domain.collaboration.values import PartnerRegion, SeizedLot
 from domain.ids import natural_id
+from domain.personal import PersonalData
 from domain.values import PartyKind
 
 

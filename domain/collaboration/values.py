@@ -10,8 +10,6 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from domain.commands import Name
-
 
 class PartnerRegion(StrEnum):
     """A region the district collaborates with under the Beijing-Tianjin-Hebei agreement.
@@ -44,16 +42,6 @@ Regions = Annotated[
 
 Quantity = Annotated[Decimal, Field(gt=0, max_digits=15, decimal_places=3)]
 """A quantity of goods in its unit (3215 t, 497 pipes); tonnes may have a fraction."""
-
-
-class PersonalData(BaseModel):
-    """A citizen party's personal data: kept only in fields named ``person``, so that erasure
-    can find it."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
-    name: Name
-    id_number: str | None = Field(default=None, pattern=r"^[0-9A-Z]{6,20}$")
 
 
 class TransferDirection(StrEnum):

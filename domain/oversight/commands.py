@@ -7,20 +7,29 @@ from uuid import UUID
 
 from pydantic import Field
 
-from domain.commands import AGENCY, AGENCY_OR_OFFICE, OFFICE, ActTime, Code, Command, Name, Text
-from domain.oversight.values import (
+from domain.commands import (
+    AGENCY,
+    AGENCY_OR_OFFICE,
+    OFFICE,
     ActDay,
+    ActTime,
+    Code,
+    Command,
+    Name,
+    Summary,
+    Text,
+)
+from domain.oversight.values import (
     EquipmentKind,
     MeetingKind,
-    PersonalData,
     Satisfaction,
     ScreeningResult,
     SuggestionKind,
-    Summary,
     TicketCategory,
     TicketChannel,
     TicketFinding,
 )
+from domain.personal import PersonalData
 
 # 12345 hotline tickets ------------------------------------------------------------------------
 

@@ -19,7 +19,6 @@ from domain.base import Aggregate
 from domain.ids import natural_id
 from domain.oversight import rules
 from domain.oversight.values import (
-    PersonalData,
     Satisfaction,
     ScreeningResult,
     TicketCategory,
@@ -27,6 +26,7 @@ from domain.oversight.values import (
     TicketFinding,
     TicketStatus,
 )
+from domain.personal import PersonalData
 from domain.values import local_date
 
 

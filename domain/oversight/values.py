@@ -3,40 +3,7 @@ equipment, and the one place a complainant's personal data lives."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated
-
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-
-from domain.commands import Name
-from domain.values import local_date
-
-
-class PersonalData(BaseModel):
-    """An individual's personal data (a complainant's): kept only in fields named ``person``,
-    so that erasure can find it."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
-    name: Name
-    id_number: str | None = Field(default=None, pattern=r"^[0-9]{17}[0-9X]$")
-    phone: str | None = Field(default=None, pattern=r"^\+?[0-9][0-9 -]{4,19}$")
-
-
-def _past_or_today(day: date) -> date:
-    if day < date(2000, 1, 1):
-        raise ValueError("is before 2000-01-01; acts of the ledger are not that old")
-    if day > local_date(datetime.now(UTC)):
-        raise ValueError("is in the future")
-    return day
-
-
-ActDay = Annotated[date, AfterValidator(_past_or_today)]
-"""The district's calendar day of an act: not in the future, not absurdly old."""
-
-Summary = Annotated[str, Field(min_length=1, max_length=4000)]
-"""Free text that must say something."""
 
 
 class TicketChannel(StrEnum):

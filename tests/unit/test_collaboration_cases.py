@@ -14,13 +14,9 @@ from pydantic import ValidationError
 from domain.collaboration.case_transfer import CaseTransfer
 from domain.collaboration.commands import OpenCrossRegionalCase, RecordSeizure
 from domain.collaboration.cross_regional_case import CrossRegionalCase
-from domain.collaboration.values import (
-    PartnerRegion,
-    PersonalData,
-    TransferDirection,
-    TransferOutcome,
-)
+from domain.collaboration.values import PartnerRegion, TransferDirection, TransferOutcome
 from domain.errors import RuleViolation
+from domain.personal import PersonalData
 from domain.values import PartyKind
 
 pytestmark = pytest.mark.usefixtures("as_system")

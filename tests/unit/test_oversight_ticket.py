@@ -14,7 +14,6 @@ from domain.errors import RuleViolation
 from domain.oversight import rules
 from domain.oversight.hotline_ticket import HotlineTicket
 from domain.oversight.values import (
-    PersonalData,
     Satisfaction,
     ScreeningResult,
     TicketCategory,
@@ -22,6 +21,7 @@ from domain.oversight.values import (
     TicketFinding,
     TicketStatus,
 )
+from domain.personal import PersonalData
 from domain.values import local_date
 from tests.builders_oversight import at
 
