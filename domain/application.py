@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, TypeVar
 from uuid import UUID
@@ -117,6 +117,10 @@ class UnitOfWork:
         if not isinstance(aggregate, cls):
             return None
         return aggregate
+
+    def get_each(self, cls: type[A], idents: Iterable[UUID]) -> list[A]:
+        """The aggregates named, each once, in the order named (``NotFound`` for an unknown one)."""
+        return [self.get(cls, ident) for ident in dict.fromkeys(idents)]
 
     def exists(self, ident: UUID) -> bool:
         return ident in self._loaded or ident in self._ledger.repository

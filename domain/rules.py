@@ -41,6 +41,15 @@ def require_certified(officers: Sequence[Officer], day: date) -> None:
             )
 
 
+def require_enforcement_team(
+    officers: Sequence[Officer], agency_id: UUID, day: date, *, act: str
+) -> None:
+    """An enforcement act: two officers at least, of the acting agency, certified that day."""
+    require_team([o.id for o in officers], act=act)
+    require_same_agency(officers, agency_id)
+    require_certified(officers, day)
+
+
 def require_same_agency(officers: Sequence[Officer], agency_id: UUID) -> None:
     """Officers act for the agency they belong to."""
     for officer in officers:

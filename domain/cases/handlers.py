@@ -20,11 +20,6 @@ from domain.registry.exemption_list import ExemptionList
 from domain.registry.officer import Officer
 
 
-def _officers(uow: UnitOfWork, officer_ids: Sequence[UUID]) -> list[Officer]:
-    """The officers named, each once, in the order named (404 for an unknown one)."""
-    return [uow.get(Officer, ident) for ident in dict.fromkeys(officer_ids)]
-
-
 def _case(uow: UnitOfWork, case_id: UUID) -> PenaltyCase:
     """The case, if the caller may write for its agency."""
     case = uow.get(PenaltyCase, case_id)
@@ -34,7 +29,7 @@ def _case(uow: UnitOfWork, case_id: UUID) -> PenaltyCase:
 
 def _team(uow: UnitOfWork, case: PenaltyCase, officer_ids: Sequence[UUID] | None) -> list[Officer]:
     """The officers of a step: those named, or else the officers already on the case."""
-    return _officers(uow, case.officer_ids if officer_ids is None else officer_ids)
+    return uow.get_each(Officer, case.officer_ids if officer_ids is None else officer_ids)
 
 
 def _intake(uow: UnitOfWork, cmd: c.FileCase | c.DecideOnTheSpot) -> tuple[Agency, CaseIntake]:
@@ -64,14 +59,14 @@ def _intake(uow: UnitOfWork, cmd: c.FileCase | c.DecideOnTheSpot) -> tuple[Agenc
 @handles(c.FileCase)
 def file_case(uow: UnitOfWork, cmd: c.FileCase) -> PenaltyCase:
     _, intake = _intake(uow, cmd)
-    officers = _officers(uow, cmd.officer_ids)
+    officers = uow.get_each(Officer, cmd.officer_ids)
     return uow.add(PenaltyCase.file(intake, officers, cmd.filed_on))
 
 
 @handles(c.DecideOnTheSpot)
 def decide_on_the_spot(uow: UnitOfWork, cmd: c.DecideOnTheSpot) -> PenaltyCase:
     agency, intake = _intake(uow, cmd)
-    officers = _officers(uow, cmd.officer_ids)
+    officers = uow.get_each(Officer, cmd.officer_ids)
     return uow.add(
         PenaltyCase.decide_on_the_spot(
             intake, officers, cmd.decided_on, cmd.penalties, agency.major_decisions

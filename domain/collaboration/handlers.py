@@ -20,17 +20,16 @@ from domain.collaboration.rules import require_not_before
 from domain.errors import AlreadyExists
 from domain.registry.agency import Agency
 from domain.registry.officer import Officer
-from domain.rules import require_certified, require_same_agency, require_team
+from domain.rules import require_enforcement_team, require_team
 
 
 def _team(
     uow: UnitOfWork, officer_ids: Sequence[UUID], agency_id: UUID, day: date, act: str
 ) -> list[UUID]:
     """The officers named in an enforcement act: two at least, of the agency, certified."""
-    require_team(officer_ids, act=act)
-    officers = [uow.get(Officer, officer_id) for officer_id in dict.fromkeys(officer_ids)]
-    require_same_agency(officers, agency_id)
-    require_certified(officers, day)
+    require_team(officer_ids, act=act)  # before loading: counts the names given, twice-named once
+    officers = uow.get_each(Officer, officer_ids)
+    require_enforcement_team(officers, agency_id, day, act=act)
     return [officer.id for officer in officers]
 
 

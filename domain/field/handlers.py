@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from uuid import UUID
-
 from domain.application import UnitOfWork, handles
 from domain.errors import AlreadyExists, NotFound
 from domain.field import commands as c
@@ -12,11 +9,6 @@ from domain.field.patrol import AreaPatrol
 from domain.registry.agency import Agency
 from domain.registry.grid_cell import GridCell
 from domain.registry.officer import Officer
-
-
-def load_officers(uow: UnitOfWork, officer_ids: Sequence[UUID]) -> list[Officer]:
-    """The officers named, each once, in the order named (404 for an unknown one)."""
-    return [uow.get(Officer, ident) for ident in dict.fromkeys(officer_ids)]
 
 
 @handles(c.RecordAreaPatrol)
@@ -33,7 +25,7 @@ def record_area_patrol(uow: UnitOfWork, cmd: c.RecordAreaPatrol) -> AreaPatrol:
         AreaPatrol.record(
             agency_id=agency.id,
             grid_cell=cell,
-            officers=load_officers(uow, cmd.officer_ids),
+            officers=uow.get_each(Officer, cmd.officer_ids),
             started_at=cmd.started_at,
             ended_at=cmd.ended_at,
             route=cmd.route,

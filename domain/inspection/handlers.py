@@ -15,10 +15,11 @@ from domain.inspection.inspection import Inspection
 from domain.inspection.refusal import InspectionRefusal
 from domain.planning.e_certificate import ECertificate
 from domain.planning.entity_year import EntityYear
-from domain.planning.handlers import load_officers, visit_for_inspection
+from domain.planning.handlers import visit_for_inspection
 from domain.planning.plan import InspectionPlan
 from domain.planning.rules import require_every_agency_present
 from domain.registry.entity import Entity
+from domain.registry.officer import Officer
 
 
 @handles(c.StartInspection)
@@ -26,7 +27,7 @@ def start_inspection(uow: UnitOfWork, cmd: c.StartInspection) -> Inspection:
     ref, task, year, visit = visit_for_inspection(uow, cmd.plan_id, cmd.task_no)
     uow.get(Entity, cmd.entity_id)
     rules.require_task_of_entity(ref, task.entity_id, cmd.entity_id)
-    officers = load_officers(uow, cmd.officer_ids)
+    officers = uow.get_each(Officer, cmd.officer_ids)
     number = cmd.e_certificate_number
     warrant = uow.find(ECertificate, ECertificate.create_id(number)) if number else None
     try:

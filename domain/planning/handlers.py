@@ -49,10 +49,6 @@ def schedule(uow: UnitOfWork, plan: InspectionPlan, task_nos: Sequence[int], at:
             )
 
 
-def load_officers(uow: UnitOfWork, officer_ids: Sequence[UUID]) -> list[Officer]:
-    return [uow.get(Officer, ident) for ident in dict.fromkeys(officer_ids)]
-
-
 @handles(c.DrawUpInspectionPlan)
 def draw_up_plan(uow: UnitOfWork, cmd: c.DrawUpInspectionPlan) -> InspectionPlan:
     uow.actor.require_agency(cmd.agency_id)
@@ -94,7 +90,7 @@ def draw_double_random(uow: UnitOfWork, cmd: c.DrawDoubleRandom) -> InspectionPl
     rules.require_random_plan(plan.kind)
     # Every candidate officer, not only those drawn: a pool with an uncertified officer would
     # make the draw's success depend on luck (and invite drawing again with another seed).
-    officers = load_officers(uow, cmd.candidate_officer_ids)
+    officers = uow.get_each(Officer, cmd.candidate_officer_ids)
     rules.require_officers_of(officers, plan.agency_ids)
     require_certified(officers, local_date(cmd.drawn_at))
     task_nos = plan.draw_at_random(
@@ -163,7 +159,7 @@ def issue_e_certificate(uow: UnitOfWork, cmd: c.IssueECertificate) -> ECertifica
         task=ref,
         year=year,
         visit=visit,
-        officers=load_officers(uow, cmd.officer_ids),
+        officers=uow.get_each(Officer, cmd.officer_ids),
         window=(cmd.valid_from, cmd.valid_until),
         issued_at=cmd.issued_at,
     )
