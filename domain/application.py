@@ -11,6 +11,7 @@ domain keeps its own in ``domain/<area>/handlers.py``.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -91,12 +92,21 @@ class IdempotencyStore(Protocol):
 
 
 class UnitOfWork:
-    """The aggregates one command reads and changes, loaded once each."""
+    """The aggregates one command reads and changes, loaded once each.
 
-    def __init__(self, ledger: SupervisionLedger, actor: Actor) -> None:
+    In a batch, ``staged`` holds the aggregates earlier commands of the batch changed (not yet
+    written): this command sees them, through copies, so that if it is refused they are as
+    they were.
+    """
+
+    def __init__(
+        self, ledger: SupervisionLedger, actor: Actor, staged: dict[UUID, Aggregate] | None = None
+    ) -> None:
         self._ledger = ledger
+        self._staged = staged if staged is not None else {}
         self.actor = actor
         self._loaded: dict[UUID, Aggregate] = {}
+        self._pending_before: dict[UUID, int] = {}
         self.created: set[UUID] = set()
 
     def get(self, cls: type[A], ident: UUID) -> A:
@@ -109,31 +119,55 @@ class UnitOfWork:
     def find(self, cls: type[A], ident: UUID) -> A | None:
         aggregate = self._loaded.get(ident)
         if aggregate is None:
-            try:
-                aggregate = self._ledger.repository.get(ident)
-            except AggregateNotFoundError:
+            aggregate = self._load(ident)
+            if aggregate is None:
                 return None
             self._loaded[ident] = aggregate
+            self._pending_before[ident] = len(aggregate.pending_events)
         if not isinstance(aggregate, cls):
             return None
         return aggregate
+
+    def _load(self, ident: UUID) -> Aggregate | None:
+        staged = self._staged.get(ident)
+        if staged is not None:
+            return copy.deepcopy(staged)
+        try:
+            loaded: Aggregate = self._ledger.repository.get(ident)
+        except AggregateNotFoundError:
+            return None
+        return loaded
 
     def get_each(self, cls: type[A], idents: Iterable[UUID]) -> list[A]:
         """The aggregates named, each once, in the order named (``NotFound`` for an unknown one)."""
         return [self.get(cls, ident) for ident in dict.fromkeys(idents)]
 
     def exists(self, ident: UUID) -> bool:
-        return ident in self._loaded or ident in self._ledger.repository
+        return ident in self._loaded or ident in self._staged or ident in self._ledger.repository
 
     def add(self, aggregate: A) -> A:
         """A newly created aggregate, to be saved with the rest."""
         self._loaded[aggregate.id] = aggregate
+        self._pending_before[aggregate.id] = 0
         self.created.add(aggregate.id)
         return aggregate
 
     @property
-    def aggregates(self) -> Sequence[Aggregate]:
-        return list(self._loaded.values())
+    def changed(self) -> list[Aggregate]:
+        """The aggregates this command changed (each holding the batch's pending events)."""
+        return [
+            agg
+            for ident, agg in self._loaded.items()
+            if len(agg.pending_events) > self._pending_before[ident]
+        ]
+
+    def new_events(self) -> list[str]:
+        """Topics of the events this command triggered, per aggregate in the order touched."""
+        return [
+            event.TOPIC  # type: ignore[attr-defined]
+            for ident, agg in self._loaded.items()
+            for event in agg.pending_events[self._pending_before[ident] :]
+        ]
 
 
 def request_hash(command: Command) -> str:
@@ -142,6 +176,23 @@ def request_hash(command: Command) -> str:
         option=orjson.OPT_SORT_KEYS,
     )
     return hashlib.sha256(body).hexdigest()
+
+
+@dataclass(frozen=True)
+class Request:
+    """A command to carry out for an actor (one item of a batch)."""
+
+    command: Command
+    actor: Actor
+    idempotency_key: str | None = None
+    correlation_id: str | None = None
+
+    @property
+    def digest(self) -> str:
+        return request_hash(self.command) if self.idempotency_key else ""
+
+
+Outcome = Accepted | DomainError
 
 
 class SupervisionLedger(Application[UUID]):
@@ -159,107 +210,124 @@ class SupervisionLedger(Application[UUID]):
         correlation_id: str | None = None,
     ) -> Accepted:
         """Carry out ``command`` for ``actor``; return what was written or raise why not."""
+        (outcome,) = self.execute_batch([Request(command, actor, idempotency_key, correlation_id)])
+        if isinstance(outcome, DomainError):
+            raise outcome
+        return outcome
+
+    def execute_batch(self, requests: Sequence[Request]) -> list[Outcome]:
+        """Carry out several commands and write all their events in one transaction.
+
+        Each command sees what the commands before it in the batch did; a refused command
+        writes nothing and changes nothing for the others. If the transaction clashes with a
+        writer outside the batch, every command is carried out again on its own, so that one
+        conflict never fails another command (group commit).
+        """
+        staged: dict[UUID, Aggregate] = {}
+        records: list[IdempotencyRecord] = []
+        answered: dict[tuple[str, str], IdempotencyRecord] = {}
+        outcomes = [self._stage(r, staged, records, answered) for r in requests]
+        if not staged and not records:
+            return outcomes
+        try:
+            self.save(*staged.values(), idempotency=records)
+        except IntegrityError:
+            if len(requests) > 1:
+                return [self._execute_alone(r) for r in requests]
+            return [self._after_conflict(requests[0])]
+        return outcomes
+
+    def _execute_alone(self, request: Request) -> Outcome:
+        try:
+            return self.execute(
+                request.command,
+                request.actor,
+                idempotency_key=request.idempotency_key,
+                correlation_id=request.correlation_id,
+            )
+        except DomainError as error:
+            return error
+
+    def _after_conflict(self, request: Request) -> Outcome:
+        if request.idempotency_key:
+            # A concurrent retry of the same request may have won the race: answer as it did.
+            earlier = self._idempotency().find_idempotency(
+                request.actor.principal, request.idempotency_key
+            )
+            if earlier is not None:
+                return _replay(earlier, request.digest)
+        return ConcurrencyConflict(
+            "another command changed the same record at the same moment, or it already "
+            "exists; nothing was written — reload and retry"
+        )
+
+    def _stage(
+        self,
+        request: Request,
+        staged: dict[UUID, Aggregate],
+        records: list[IdempotencyRecord],
+        answered: dict[tuple[str, str], IdempotencyRecord],
+    ) -> Outcome:
+        """Run one command against the batch so far; keep its changes only if it succeeds."""
+        command, actor = request.command, request.actor
         if actor.role is not Role.SYSTEM and actor.role not in type(command).ROLES:
-            raise Forbidden(f"the role {actor.role.value} may not {type(command).__name__}")
+            return Forbidden(f"the role {actor.role.value} may not {type(command).__name__}")
         handler = HANDLERS.get(type(command))
         if handler is None:
             raise RuntimeError(f"no handler for {type(command).__name__}")
 
-        digest = request_hash(command) if idempotency_key else ""
-        if idempotency_key:
-            earlier = self._idempotency().find_idempotency(actor.principal, idempotency_key)
+        key = request.idempotency_key
+        if key:
+            earlier = answered.get((actor.principal, key)) or self._idempotency().find_idempotency(
+                actor.principal, key
+            )
             if earlier is not None:
-                return self._replay(earlier, digest)
+                return _replay(earlier, request.digest)
 
         meta = EventMeta(
             principal=actor.principal,
             role=actor.role,
             agency_id=actor.agency_id,
-            correlation_id=correlation_id or str(uuid.uuid4()),
+            correlation_id=request.correlation_id or str(uuid.uuid4()),
         )
+        uow = UnitOfWork(self, actor, staged)
+        outcome: Outcome
         with recording_as(meta):
-            uow = UnitOfWork(self, actor)
             try:
                 primary = handler(uow, command)
             except Rejection as rejection:
-                self._save_refusal(rejection, actor, idempotency_key, digest)
-                raise AssertionError("unreachable") from None  # _save_refusal always raises
-
-        pending = [agg for agg in uow.aggregates if agg.pending_events]
-        accepted = Accepted(
-            id=primary.id,
-            kind=primary.KIND,
-            version=primary.version,
-            created=primary.id in uow.created,
-            events=[e.TOPIC for agg in pending for e in agg.pending_events],  # type: ignore[attr-defined]
-            correlation_id=meta.correlation_id,
-        )
-        record = (
-            IdempotencyRecord(
-                principal=actor.principal,
-                key=idempotency_key,
-                request_hash=digest,
-                outcome={"accepted": accepted.model_dump(mode="json")},
-            )
-            if idempotency_key
-            else None
-        )
-        self._commit(pending, record, actor, idempotency_key, digest)
-        return accepted
-
-    def _commit(
-        self,
-        aggregates: Sequence[Aggregate],
-        record: IdempotencyRecord | None,
-        actor: Actor,
-        idempotency_key: str | None,
-        digest: str,
-    ) -> None:
-        try:
-            self.save(*aggregates, idempotency=record)
-        except IntegrityError:
-            if idempotency_key:
-                # A concurrent retry of the same request may have won the race: answer as it did.
-                earlier = self._idempotency().find_idempotency(actor.principal, idempotency_key)
-                if earlier is not None:
-                    self._replay(earlier, digest)
-                    return
-            raise ConcurrencyConflict(
-                "another command changed the same record at the same moment, or it already "
-                "exists; nothing was written — reload and retry"
-            ) from None
-
-    def _save_refusal(
-        self, rejection: Rejection, actor: Actor, idempotency_key: str | None, digest: str
-    ) -> None:
-        violation = rejection.violation
-        refusal_id = rejection.record[0].id
-        record = (
-            IdempotencyRecord(
-                principal=actor.principal,
-                key=idempotency_key,
-                request_hash=digest,
-                outcome={
+                # The refusal is written (the law wants it on file); nothing else of the command.
+                refusal = rejection.record[0]
+                for aggregate in rejection.record:
+                    staged[aggregate.id] = aggregate
+                violation = rejection.violation
+                outcome = RecordedRefusal(violation.rule, violation.message, refusal.id)
+                result: dict[str, Any] = {
                     "refused": {
                         "rule": violation.rule,
                         "message": violation.message,
-                        "refusal_id": str(refusal_id),
+                        "refusal_id": str(refusal.id),
                     }
-                },
-            )
-            if idempotency_key
-            else None
-        )
-        self._commit(list(rejection.record), record, actor, idempotency_key, digest)
-        raise RecordedRefusal(violation.rule, violation.message, refusal_id)
-
-    def _replay(self, earlier: IdempotencyRecord, digest: str) -> Accepted:
-        if earlier.request_hash != digest:
-            raise IdempotencyKeyReused
-        if "refused" in earlier.outcome:
-            refused = earlier.outcome["refused"]
-            raise RecordedRefusal(refused["rule"], refused["message"], UUID(refused["refusal_id"]))
-        return Accepted.model_validate(earlier.outcome["accepted"])
+                }
+            except DomainError as error:
+                return error
+            else:
+                outcome = Accepted(
+                    id=primary.id,
+                    kind=primary.KIND,
+                    version=primary.version,
+                    created=primary.id in uow.created,
+                    events=uow.new_events(),
+                    correlation_id=meta.correlation_id,
+                )
+                for aggregate in uow.changed:
+                    staged[aggregate.id] = aggregate
+                result = {"accepted": outcome.model_dump(mode="json")}
+        if key:
+            record = IdempotencyRecord(actor.principal, key, request.digest, result)
+            records.append(record)
+            answered[(actor.principal, key)] = record
+        return outcome
 
     def _idempotency(self) -> IdempotencyStore:
         recorder: Any = self.recorder
@@ -277,12 +345,24 @@ class SupervisionLedger(Application[UUID]):
         return aggregate
 
 
+def _replay(earlier: IdempotencyRecord, digest: str) -> Outcome:
+    """The first answer to a request sent again with the same key."""
+    if earlier.request_hash != digest:
+        return IdempotencyKeyReused()
+    if "refused" in earlier.outcome:
+        refused = earlier.outcome["refused"]
+        return RecordedRefusal(refused["rule"], refused["message"], UUID(refused["refusal_id"]))
+    return Accepted.model_validate(earlier.outcome["accepted"])
+
+
 __all__ = [
     "HANDLERS",
     "DomainError",
     "IdempotencyRecord",
+    "Outcome",
     "RecordedRefusal",
     "Rejection",
+    "Request",
     "SupervisionLedger",
     "UnitOfWork",
     "handles",

@@ -15,10 +15,8 @@ from starlette.responses import JSONResponse, Response
 from domain.application import SupervisionLedger
 from gateway.api import ApiRoute, openapi_document, starlette_routes
 from gateway.auth import TokenStore
-from gateway.commands_api import command_routes
+from gateway.plugins import modules
 from gateway.problems import exception_handlers
-from gateway.public_api import public_routes
-from gateway.records_api import record_routes
 from infra.settings import Settings
 
 TITLE = "Supervision ledger (行政执法监督台账)"
@@ -63,7 +61,8 @@ def system_routes(api: list[ApiRoute]) -> list[ApiRoute]:
 
 
 def all_routes(extra: Sequence[ApiRoute] = ()) -> list[ApiRoute]:
-    api = [*command_routes(), *record_routes(), *public_routes(), *extra]
+    api = [route for module in modules(suffix="_api") for route in module.routes()]
+    api += extra
     return [*api, *system_routes(api)]
 
 

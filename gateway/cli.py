@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from domain.actors import Role
 from domain.application import SupervisionLedger
 from gateway.auth import TokenStore, grant_token, save_grants
+from gateway.plugins import modules
 from infra.postgres import Database, DatabaseUnavailableError
 from infra.settings import Settings, load_settings
 
@@ -247,6 +248,10 @@ def tokens_add(
         raise fail(error.errors()[0]["msg"].removeprefix("Value error, "), 2) from None
     save_grants(settings.resolved_tokens_file, [grant])
     typer.echo(token)
+
+
+for _module in modules(prefix="cli_"):
+    _module.register(app)
 
 
 def main() -> None:

@@ -67,5 +67,5 @@ def command_route(command_type: type[Command]) -> ApiRoute:
     )
 
 
-def command_routes() -> list[ApiRoute]:
+def routes() -> list[ApiRoute]:
     return [command_route(t) for t in sorted(HANDLERS, key=lambda t: t.ROUTE)]

@@ -150,7 +150,7 @@ async def get_published_draws(request: Request) -> Response:
     return JSONResponse(answer.model_dump(mode="json"))
 
 
-def public_routes() -> list[ApiRoute]:
+def routes() -> list[ApiRoute]:
     return [
         ApiRoute(
             method="GET",

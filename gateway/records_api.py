@@ -76,5 +76,5 @@ def record_route(cls: type[Aggregate]) -> ApiRoute:
     )
 
 
-def record_routes() -> list[ApiRoute]:
+def routes() -> list[ApiRoute]:
     return [record_route(cls) for cls in aggregate_classes()]

@@ -11,8 +11,8 @@ state, notification id) the ledger adds:
   one its process recorder uses for tracking records);
 - schema creation under an advisory lock, so many processes can start at once.
 
-Events are stored as plain JSON (orjson of the pydantic event without id and version), the
-same bytes every other program reads from Kafka.
+Events are stored as canonical JSON (``infra/mapper.py``), the same bytes every other program
+reads from Kafka.
 """
 
 from __future__ import annotations
@@ -20,47 +20,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
-from uuid import UUID
+from typing import Any
 
 import orjson
-from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import Mapper, Notification, StoredEvent
+from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
-from eventsourcing.utils import get_topic, resolve_topic
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
-from pydantic import BaseModel
 
 from domain.application import IdempotencyRecord
 
 # Any fixed 64-bit number shared by every ledger process; it names the schema-creation lock.
 SCHEMA_LOCK_KEY = 0x4C45444745520001
-
-
-class PydanticMapper(Mapper[UUID]):
-    """Domain events <-> stored events as plain JSON (no library type wrappers)."""
-
-    def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
-        event = cast(BaseModel, domain_event)
-        state = event.model_dump(mode="json", exclude={"originator_id", "originator_version"})
-        return StoredEvent(
-            originator_id=domain_event.originator_id,
-            originator_version=domain_event.originator_version,
-            topic=get_topic(type(domain_event)),
-            state=orjson.dumps(state),
-        )
-
-    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
-        cls = resolve_topic(stored_event.topic)
-        state = orjson.loads(stored_event.state)
-        event: DomainEventProtocol[UUID] = cls(
-            originator_id=stored_event.originator_id,
-            originator_version=stored_event.originator_version,
-            **state,
-        )
-        return event
 
 
 @dataclass(frozen=True)
@@ -135,8 +107,8 @@ class LedgerRecorder(PostgresApplicationRecorder):
     def _insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
-        record: IdempotencyRecord | None = kwargs.get("idempotency")
-        if record is not None:
+        records: Sequence[IdempotencyRecord] = kwargs.get("idempotency", ())
+        for record in records:
             curs.execute(
                 self._insert_idempotency,
                 (

@@ -11,7 +11,8 @@ from consumers.projector import KafkaProjector
 from consumers.relay import Relay, make_producer
 from consumers.topics import ensure_topics
 from domain.application import SupervisionLedger
-from infra.eventstore import LedgerFactory, LedgerRecorder, PydanticMapper
+from infra.eventstore import LedgerFactory, LedgerRecorder
+from infra.mapper import PydanticMapper
 from infra.postgres import Database, resolve_database
 from infra.settings import Settings
 from projections.model import Projection
