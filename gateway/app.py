@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from domain.application import SupervisionLedger
 from gateway.api import ApiRoute, openapi_document, starlette_routes
 from gateway.auth import TokenStore
+from gateway.committer import Committer
 from gateway.plugins import modules
 from gateway.problems import exception_handlers
 from infra.settings import Settings
@@ -79,6 +80,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        committer.close()
 
     app = Starlette(
         routes=starlette_routes(api),
@@ -90,4 +92,5 @@ def create_app(
     state.tokens = tokens
     state.settings = settings
     state.openapi = openapi
+    committer = state.committer = Committer(ledger)
     return app

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from domain.application import HANDLERS
+from domain.application import Request as CommandRequest
 from domain.commands import Accepted, Command
+from domain.errors import DomainError
 from gateway.api import ApiRoute
-from gateway.http import correlation_id, idempotency_key, json_body, ledger_of, require_role
+from gateway.committer import Committer
+from gateway.http import correlation_id, idempotency_key, json_body, require_role
 from gateway.problems import ProblemError
 
 API = "/api/v1"
@@ -41,13 +43,12 @@ def command_route(command_type: type[Command]) -> ApiRoute:
                 )
             body[name] = value
         command = command_type.model_validate(body)
-        accepted: Accepted = await run_in_threadpool(
-            ledger_of(request).execute,
-            command,
-            actor,
-            idempotency_key=idempotency_key(request),
-            correlation_id=correlation_id(request),
+        committer: Committer = request.app.state.committer
+        accepted = await committer.submit(
+            CommandRequest(command, actor, idempotency_key(request), correlation_id(request))
         )
+        if isinstance(accepted, DomainError):
+            raise accepted
         return JSONResponse(
             accepted.model_dump(mode="json"), status_code=201 if accepted.created else 200
         )

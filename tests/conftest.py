@@ -129,8 +129,10 @@ class Clients:
 
 
 @pytest.fixture
-def clients(ledger: SupervisionLedger, settings: Settings) -> Clients:
-    return Clients(ledger, settings)
+def clients(ledger: SupervisionLedger, settings: Settings) -> Iterator[Clients]:
+    made = Clients(ledger, settings)
+    yield made
+    made.app.state.committer.close()
 
 
 Run = Callable[..., Accepted]
