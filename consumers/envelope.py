@@ -15,7 +15,7 @@ same id), ``source`` = the ledger instance, ``type`` = ``cn.binhai.ledger.<Topic
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -32,14 +32,19 @@ CONTENT_TYPE = "application/json"
 Headers = list[tuple[str, bytes]]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Envelope:
+    """One stored event. Treat as immutable (not frozen only because the parsed payload is
+    cached in place: it is read by every projection, and a frozen dataclass is slow to build
+    on the rebuild's hot path)."""
+
     position: int
     aggregate_id: UUID
     version: int
     topic: str
     recorded_at: datetime
     state: bytes
+    _payload: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def aggregate(self) -> str:
@@ -48,8 +53,10 @@ class Envelope:
 
     @property
     def payload(self) -> dict[str, Any]:
-        data: dict[str, Any] = orjson.loads(self.state)
-        return data
+        """The event's JSON, parsed once however many projections read it."""
+        if self._payload is None:
+            self._payload = orjson.loads(self.state)
+        return self._payload
 
     @classmethod
     def from_notification(cls, n: LedgerNotification) -> Envelope:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
-DISTRICT_ZONE = ZoneInfo("Asia/Shanghai")
-"""The district counts days in its own time zone: an act at 23:30 UTC is on the next day."""
+DISTRICT_ZONE = timezone(timedelta(hours=8), "Asia/Shanghai")
+"""The district counts days in its own time zone: an act at 23:30 UTC is on the next day.
+
+China has kept UTC+8 without daylight saving since 1991, and the ledger holds no act before
+2000, so a fixed offset is exact here — and several times faster than a zoneinfo lookup on
+the projections' hot path."""
 
 
 def local_date(moment: datetime) -> date:

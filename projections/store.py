@@ -151,11 +151,22 @@ class ProjectionStore:
         if not deliveries:
             return 0
         written = 0
+        sources = {d.source for d in deliveries}
         with self.conn.transaction():
             self.lock(self.projections)
             cur = self.conn.cursor()
+            # Projections at the same positions (the usual case) share one pass of the filter.
+            selected: dict[tuple[tuple[str, int, int | None], ...], Selection] = {}
             for projection in self.projections:
-                written += _apply_one(cur, projection, deliveries)
+                known = _positions(cur, projection, sources, lock=True)
+                state = tuple(sorted((s, p.position, p.next_offset) for s, p in known.items()))
+                if state not in selected:
+                    selected[state] = _select(projection.NAME, known, deliveries)
+                selection = selected[state]
+                changes = projection.changes(selection.fresh)
+                write_changes(cur, changes)
+                _advance(cur, projection, sources, selection)
+                written += len(changes)
         return written
 
 
@@ -175,9 +186,18 @@ def _positions(
     return {source: SourcePosition(position, offset) for source, position, offset in rows}
 
 
-def _apply_one(cur: Cursor, projection: Projection, deliveries: Sequence[Delivery]) -> int:
-    sources = {d.source for d in deliveries}
-    known = _positions(cur, projection, sources, lock=True)
+@dataclass(frozen=True)
+class Selection:
+    """What a batch brings a projection: the new events and the positions they lead to."""
+
+    fresh: list[Envelope]
+    reached: dict[str, int]
+    next_offset: dict[str, int | None]
+
+
+def _select(
+    name: str, known: dict[str, SourcePosition], deliveries: Sequence[Delivery]
+) -> Selection:
     floor = known[FLOOR].position if FLOOR in known else 0
     reached = {source: p.position for source, p in known.items()}
     next_offset = {source: p.next_offset for source, p in known.items()}
@@ -190,7 +210,7 @@ def _apply_one(cur: Cursor, projection: Projection, deliveries: Sequence[Deliver
         stored = next_offset.get(source)
         # Offsets are contiguous: a batch that starts past the stored one skipped records.
         if stored is not None and offset > stored:
-            raise StaleOffsets(f"{projection.NAME}: {source} stored at {stored}, batch at {offset}")
+            raise StaleOffsets(f"{name}: {source} stored at {stored}, batch at {offset}")
 
     fresh: list[Envelope] = []
     for d in deliveries:
@@ -202,20 +222,27 @@ def _apply_one(cur: Cursor, projection: Projection, deliveries: Sequence[Deliver
         if d.event.position > max(reached.get(d.source, 0), floor):
             fresh.append(d.event)
             reached[d.source] = d.event.position
+    return Selection(fresh, reached, next_offset)
 
-    changes = projection.changes(fresh)
-    write_changes(cur, changes)
-    for source in sources:
-        cur.execute(
-            sql.SQL(
-                "INSERT INTO {} (projection, source, position, next_offset) "
-                "VALUES (%s, %s, %s, %s) "
-                "ON CONFLICT (projection, source) DO UPDATE SET position = EXCLUDED.position, "
-                "next_offset = EXCLUDED.next_offset, updated_at = now()"
-            ).format(POSITIONS),
-            (projection.NAME, source, reached.get(source, 0), next_offset.get(source)),
-        )
-    return len(changes)
+
+def _advance(cur: Cursor, projection: Projection, sources: set[str], selection: Selection) -> None:
+    cur.executemany(
+        sql.SQL(
+            "INSERT INTO {} (projection, source, position, next_offset) "
+            "VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT (projection, source) DO UPDATE SET position = EXCLUDED.position, "
+            "next_offset = EXCLUDED.next_offset, updated_at = now()"
+        ).format(POSITIONS),
+        [
+            (
+                projection.NAME,
+                source,
+                selection.reached.get(source, 0),
+                selection.next_offset.get(source),
+            )
+            for source in sorted(sources)
+        ],
+    )
 
 
 def write_changes(cur: Cursor, changes: Sequence[Change]) -> None:
@@ -240,18 +267,44 @@ def _by_columns(
     return grouped
 
 
+# Below this many rows an ``executemany`` of upserts is cheapest; above it, COPY the rows into a
+# staging table and upsert them with one statement (a rebuild writes tens of thousands of rows).
+COPY_THRESHOLD = 200
+
+
 def _upsert(cur: Cursor, table: Table, columns: tuple[str, ...], rows: Rows, *, add: bool) -> None:
     keys = list(table.keys)
     assign = "{c} = t.{c} + EXCLUDED.{c}" if add else "{c} = EXCLUDED.{c}"
-    statement = sql.SQL(
-        "INSERT INTO {schema}.{table} AS t ({cols}) VALUES ({vals}) "
-        "ON CONFLICT ({keys}) DO UPDATE SET {updates}"
-    ).format(
-        schema=sql.Identifier(SCHEMA),
-        table=sql.Identifier(table.name),
-        cols=sql.SQL(", ").join(map(sql.Identifier, [*keys, *columns])),
-        vals=sql.SQL(", ").join(sql.Placeholder() * (len(keys) + len(columns))),
-        keys=sql.SQL(", ").join(map(sql.Identifier, keys)),
-        updates=sql.SQL(", ").join(sql.SQL(assign).format(c=sql.Identifier(c)) for c in columns),
+    parts = {
+        "schema": sql.Identifier(SCHEMA),
+        "table": sql.Identifier(table.name),
+        "cols": sql.SQL(", ").join(map(sql.Identifier, [*keys, *columns])),
+        "keys": sql.SQL(", ").join(map(sql.Identifier, keys)),
+        "updates": sql.SQL(", ").join(sql.SQL(assign).format(c=sql.Identifier(c)) for c in columns),
+    }
+    values = [(*key, *(row[c] for c in columns)) for key, row in rows]
+    if len(values) < COPY_THRESHOLD:
+        statement = sql.SQL(
+            "INSERT INTO {schema}.{table} AS t ({cols}) VALUES ({vals}) "
+            "ON CONFLICT ({keys}) DO UPDATE SET {updates}"
+        ).format(vals=sql.SQL(", ").join(sql.Placeholder() * (len(keys) + len(columns))), **parts)
+        cur.executemany(statement, values)
+        return
+    # Every column, so that any column set of this table can be staged in the same table.
+    stage = sql.Identifier(f"stage_{table.name}")
+    cur.execute(
+        sql.SQL(
+            "CREATE TEMP TABLE IF NOT EXISTS {stage} AS "
+            "SELECT * FROM {schema}.{table} WITH NO DATA"
+        ).format(stage=stage, **parts)
     )
-    cur.executemany(statement, [(*key, *(values[c] for c in columns)) for key, values in rows])
+    cur.execute(sql.SQL("TRUNCATE {stage}").format(stage=stage))
+    with cur.copy(sql.SQL("COPY {stage} ({cols}) FROM STDIN").format(stage=stage, **parts)) as copy:
+        for value in values:
+            copy.write_row(value)
+    cur.execute(
+        sql.SQL(
+            "INSERT INTO {schema}.{table} AS t ({cols}) SELECT {cols} FROM {stage} "
+            "ON CONFLICT ({keys}) DO UPDATE SET {updates}"
+        ).format(stage=stage, **parts)
+    )

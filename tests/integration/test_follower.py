@@ -111,3 +111,18 @@ def test_rebuild_from_zero_equals_the_live_projection(
     write_events(ledger, 10, tag="Z")
     follower.catch_up()
     assert viewed_by_topic(database) == truth_by_topic(database)
+
+
+def test_large_batches_of_different_column_sets_go_through_the_staging_path(
+    ledger: SupervisionLedger, database: Database, follower: Follower
+) -> None:
+    # Hundreds of certificates issued, then hundreds revoked: one table, two column sets, both
+    # above the COPY threshold in one batch.
+    write_events(ledger, 900, chunk=300, tag="S")
+    follower.catch_up()
+    assert viewed_by_topic(database) == truth_by_topic(database)
+    follower.store.close()
+    rebuilt = follower_for(ledger, database)
+    rebuild(rebuilt.events, rebuilt.store, [SupervisionCounters()])
+    rebuilt.close()
+    assert viewed_by_topic(database) == truth_by_topic(database)

@@ -1,0 +1,111 @@
+"""Where benchmarks run: a PostgreSQL server and a Kafka broker of their own (or configured ones).
+
+``LEDGER_DATABASE_URL`` / ``LEDGER_KAFKA_BOOTSTRAP`` point the benchmarks at existing servers;
+unset, the embedded PostgreSQL and the project's Kafka broker are started in a temporary folder
+and stopped afterwards. Each benchmark gets a fresh database.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from infra.kafka_broker import ensure_jars, start_broker, stop_broker
+from infra.postgres import Database, embedded_database
+from infra.settings import Settings
+
+
+@dataclass
+class BenchEnv:
+    server: Database
+    bootstrap: str | None
+    workdir: Path
+    databases: list[str] = field(default_factory=list)
+
+    def fresh_database(self) -> Database:
+        name = f"bench_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(self.server.url, autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        self.databases.append(name)
+        return Database(
+            url=psycopg.conninfo.make_conninfo(self.server.url, dbname=name),
+            dbname=name,
+            host=self.server.host,
+            port=self.server.port,
+            user=self.server.user,
+            password=self.server.password,
+        )
+
+    def settings(self, database: Database, **overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "database_url": database.url,
+            "data_dir": self.workdir,
+            "kafka_bootstrap": self.bootstrap,
+            "kafka_topic_prefix": f"b{uuid.uuid4().hex[:6]}.",
+            "kafka_group": f"bench-{uuid.uuid4().hex[:6]}",
+        }
+        values.update(overrides)
+        return Settings.model_validate(values)
+
+    def drop_databases(self) -> None:
+        with psycopg.connect(self.server.url, autocommit=True) as conn:
+            for name in self.databases:
+                conn.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+                )
+
+
+@contextmanager
+def bench_environment(settings: Settings, *, kafka: bool = True) -> Iterator[BenchEnv]:
+    workdir = Path(tempfile.mkdtemp(prefix="ledger-bench-"))
+    broker_dir = workdir / "kafka"
+    started_broker = False
+    try:
+        server = (
+            Database.from_url(settings.database_url)
+            if settings.database_url
+            else embedded_database(workdir)
+        )
+        bootstrap = settings.kafka_bootstrap
+        if kafka and not bootstrap:
+            ensure_jars()
+            bootstrap = start_broker(broker_dir).bootstrap
+            started_broker = True
+        env = BenchEnv(server=server, bootstrap=bootstrap, workdir=workdir)
+        try:
+            yield env
+        finally:
+            env.drop_databases()
+    finally:
+        if started_broker:
+            stop_broker(broker_dir)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def rate(count: int, seconds: float) -> float:
+    return count / seconds if seconds > 0 else float("inf")
+
+
+def timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0..100) by the inclusive method; values in any order."""
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]

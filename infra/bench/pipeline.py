@@ -1,0 +1,239 @@
+"""Pipeline benchmarks: relay, projections, rebuild and freshness, each beside its baseline."""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+import warnings
+from typing import Any
+
+import psycopg
+
+from consumers.envelope import Envelope
+from consumers.follower import rebuild
+from consumers.relay import make_producer
+from consumers.topics import LEDGER_TOPICS, ensure_topics, kafka_topic_for
+from domain.actors import SYSTEM
+from domain.application import SupervisionLedger
+from domain.registry import commands as reg
+from domain.registry.uscc import check_character
+from infra.bench.env import BenchEnv, percentile, rate, timed
+from infra.bench.load import write_events
+from infra.postgres import Database
+from infra.wiring import event_log, follower_for, kafka_projector_for, open_ledger, relay_for
+from projections.registry import all_projections
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from kafka import KafkaConsumer, TopicPartition
+
+Figures = dict[str, float]
+
+
+def _loaded_ledger(env: BenchEnv, events: int) -> tuple[Database, SupervisionLedger, int]:
+    database = env.fresh_database()
+    ledger = open_ledger(database, pool_size=4)
+    # 2 or 3 events per officer (registered, certified, every third revoked): ~2.33 on average.
+    written = write_events(ledger, int(events / 2.34), chunk=500)
+    return database, ledger, written
+
+
+def _raw_produce(bootstrap: str, prefix: str, envelopes: list[Envelope]) -> float:
+    """Seconds for bare kafka-python to produce the same records (same producer settings)."""
+    producer: Any = make_producer(bootstrap, client_id="bench-raw")
+    try:
+        started = time.perf_counter()
+        for e in envelopes:
+            producer.send(
+                kafka_topic_for(e.topic, prefix),
+                key=str(e.aggregate_id).encode(),
+                value=e.state,
+                headers=e.cloudevent_headers(),
+            )
+        producer.flush()
+        return time.perf_counter() - started
+    finally:
+        producer.close()
+
+
+def _raw_consume(bootstrap: str, prefix: str, expected: int) -> float:
+    """Seconds for a bare consumer to read ``expected`` records of the ledger topics."""
+    consumer: Any = KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        fetch_max_bytes=32 * 1024 * 1024,
+        max_poll_records=5000,
+    )
+    try:
+        partitions = [
+            TopicPartition(prefix + spec.name, p)
+            for spec in LEDGER_TOPICS
+            for p in range(spec.partitions)
+        ]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        seen = 0
+        started = time.perf_counter()
+        while seen < expected:
+            for records in consumer.poll(timeout_ms=500, max_records=5000).values():
+                seen += len(records)
+        return time.perf_counter() - started
+    finally:
+        consumer.close()
+
+
+def bench_kafka_pipeline(env: BenchEnv, events: int = 100_000) -> Figures:
+    """Relay vs raw produce, and exactly-once projections vs raw consume, on the same records."""
+    if env.bootstrap is None:
+        raise RuntimeError("the Kafka benchmarks need a broker")
+    database, ledger, written = _loaded_ledger(env, events)
+    try:
+        settings = env.settings(database)
+        log = event_log(ledger, database)
+        envelopes = log.read(0, written + 10)
+        raw_prefix = settings.kafka_topic_prefix + "raw."
+        ensure_topics(env.bootstrap, prefix=raw_prefix)
+        _raw_produce(env.bootstrap, raw_prefix, envelopes[:2000])  # warm the broker up
+        raw_before = _raw_produce(env.bootstrap, raw_prefix, envelopes)
+
+        relay = relay_for(ledger, database, settings)
+        relay_seconds = timed(relay.relay_available)
+        relay.close()
+        raw_after = _raw_produce(env.bootstrap, raw_prefix, envelopes)
+        raw_seconds = (raw_before + raw_after) / 2
+
+        raw_consume = _raw_consume(env.bootstrap, settings.kafka_topic_prefix, written)
+        projector = kafka_projector_for(database, settings)
+        applied = 0
+        started = time.perf_counter()
+        while applied < written:
+            applied += projector.poll_once(timeout_ms=500)
+        project_seconds = time.perf_counter() - started
+        projector.close()
+        log.close()
+        relay_rate, raw_rate = rate(written, relay_seconds), rate(written, raw_seconds)
+        project_rate, consume_rate = rate(written, project_seconds), rate(written, raw_consume)
+        return {
+            "events": written,
+            "relay_events_per_s": relay_rate,
+            "raw_produce_events_per_s": raw_rate,
+            "relay_ratio": relay_rate / raw_rate,
+            "projection_events_per_s": project_rate,
+            "raw_consume_events_per_s": consume_rate,
+            "projection_ratio": project_rate / consume_rate,
+        }
+    finally:
+        ledger.close()
+
+
+def _raw_copy_seconds(database: Database) -> float:
+    """Seconds to COPY the event rows out and into a scratch table: PostgreSQL's raw pace."""
+    with psycopg.connect(database.url) as conn:
+        conn.execute("CREATE TEMP TABLE copy_target (LIKE supervisionledger_events)")
+        started = time.perf_counter()
+        buffer = io.BytesIO()
+        with conn.cursor().copy("COPY supervisionledger_events TO STDOUT") as out:
+            for chunk in out:
+                buffer.write(chunk)
+        buffer.seek(0)
+        with conn.cursor().copy("COPY copy_target FROM STDIN") as into:
+            while chunk := buffer.read(1 << 20):
+                into.write(chunk)
+        conn.commit()
+        return time.perf_counter() - started
+
+
+def bench_rebuild(env: BenchEnv, events: int = 300_000) -> Figures:
+    """A full rebuild of every projection vs a raw COPY of the same rows."""
+    database, ledger, written = _loaded_ledger(env, events)
+    try:
+        follower = follower_for(ledger, database)
+        follower.catch_up()
+        copy_seconds = _raw_copy_seconds(database)
+        started = time.perf_counter()
+        rebuild(follower.events, follower.store, all_projections())
+        rebuild_seconds = time.perf_counter() - started
+        follower.close()
+        rebuild_rate, copy_rate = rate(written, rebuild_seconds), rate(written, copy_seconds)
+        return {
+            "events": written,
+            "rebuild_events_per_s": rebuild_rate,
+            "raw_copy_rows_per_s": copy_rate,
+            "rebuild_ratio": rebuild_rate / copy_rate,
+        }
+    finally:
+        ledger.close()
+
+
+def _freshness(
+    ledger: SupervisionLedger, database: Database, samples: int, first: int = 0
+) -> list[float]:
+    """Milliseconds from a command's start to its event being counted in the view."""
+    latencies: list[float] = []
+    with psycopg.connect(database.url, autocommit=True) as conn:
+        for n in range(first, first + samples):
+            before = _count(conn)
+            first17 = f"91120116{900000000 + n:09d}"
+            started = time.perf_counter()
+            ledger.execute(
+                reg.RegisterEntity(uscc=first17 + check_character(first17), name=f"f{n}"), SYSTEM
+            )
+            while _count(conn) == before:
+                time.sleep(0.0005)
+            latencies.append((time.perf_counter() - started) * 1000)
+    return latencies
+
+
+def _count(conn: psycopg.Connection[Any]) -> int:
+    row = conn.execute(
+        "SELECT coalesce(sum(n), 0)::bigint FROM views.events_daily "
+        "WHERE topic = 'Entity.Registered'"
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def bench_freshness(env: BenchEnv, samples: int = 200) -> Figures:
+    """Command-to-view freshness p50/p99: the embedded feed, and via Kafka (relay + consumer)."""
+    figures: Figures = {}
+    database = env.fresh_database()
+    ledger = open_ledger(database, pool_size=4)
+    follower = follower_for(ledger, database)
+    stop = threading.Event()
+    thread = threading.Thread(target=follower.run, args=(stop, 1.0))
+    thread.start()
+    try:
+        embedded = _freshness(ledger, database, samples)
+    finally:
+        stop.set()
+        thread.join()
+        follower.close()
+        ledger.close()
+    figures["embedded_p50_ms"] = percentile(embedded, 50)
+    figures["embedded_p99_ms"] = percentile(embedded, 99)
+    if env.bootstrap:
+        database = env.fresh_database()
+        ledger = open_ledger(database, pool_size=4)
+        settings = env.settings(database)
+        relay = relay_for(ledger, database, settings)
+        projector = kafka_projector_for(database, settings)
+        stop = threading.Event()
+        workers = [
+            threading.Thread(target=relay.run, args=(stop, 1.0)),
+            threading.Thread(target=projector.run, args=(stop,)),
+        ]
+        for worker in workers:
+            worker.start()
+        try:
+            _freshness(ledger, database, 5)  # the consumer joins its group first
+            via_kafka = _freshness(ledger, database, samples, first=5)
+        finally:
+            stop.set()
+            for worker in workers:
+                worker.join()
+            relay.close()
+            projector.close()
+            ledger.close()
+        figures["kafka_p50_ms"] = percentile(via_kafka, 50)
+        figures["kafka_p99_ms"] = percentile(via_kafka, 99)
+    return figures
