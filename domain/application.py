@@ -25,6 +25,7 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.actors import Actor, Role
 from domain.base import Aggregate, EventMeta, recording_as
+from domain.cache import AggregateCache, ChangeFeed
 from domain.commands import Accepted, Command
 from domain.errors import (
     ConcurrencyConflict,
@@ -132,18 +133,14 @@ class UnitOfWork:
         staged = self._staged.get(ident)
         if staged is not None:
             return copy.deepcopy(staged)
-        try:
-            loaded: Aggregate = self._ledger.repository.get(ident)
-        except AggregateNotFoundError:
-            return None
-        return loaded
+        return self._ledger.load(ident)
 
     def get_each(self, cls: type[A], idents: Iterable[UUID]) -> list[A]:
         """The aggregates named, each once, in the order named (``NotFound`` for an unknown one)."""
         return [self.get(cls, ident) for ident in dict.fromkeys(idents)]
 
     def exists(self, ident: UUID) -> bool:
-        return ident in self._loaded or ident in self._staged or ident in self._ledger.repository
+        return ident in self._loaded or ident in self._staged or self._ledger.exists(ident)
 
     def add(self, aggregate: A) -> A:
         """A newly created aggregate, to be saved with the rest."""
@@ -200,6 +197,30 @@ class SupervisionLedger(Application[UUID]):
 
     name = "SupervisionLedger"
     env: ClassVar[dict[str, str]] = {}
+    cache: AggregateCache | None = None
+    """Set by the wiring (``use_cache``); without it every load reads the event store."""
+
+    def use_cache(self, feed: ChangeFeed, *, size: int = 50_000) -> None:
+        self.cache = AggregateCache(feed, size=size)
+
+    def load(self, ident: UUID) -> Aggregate | None:
+        """The aggregate ``ident`` as stored (from the cache when it is there), or ``None``."""
+        if self.cache is not None:
+            cached = self.cache.get(ident)
+            if cached is not None:
+                return cached
+        try:
+            loaded: Aggregate = self.repository.get(ident)
+        except AggregateNotFoundError:
+            return None
+        if self.cache is not None:
+            self.cache.put([loaded])
+        return loaded
+
+    def exists(self, ident: UUID) -> bool:
+        if self.cache is not None and self.cache.get(ident) is not None:
+            return True
+        return any(True for _ in self.events.get(ident, limit=1))
 
     def execute(
         self,
@@ -223,6 +244,8 @@ class SupervisionLedger(Application[UUID]):
         writer outside the batch, every command is carried out again on its own, so that one
         conflict never fails another command (group commit).
         """
+        if self.cache is not None:
+            self.cache.refresh()
         staged: dict[UUID, Aggregate] = {}
         records: list[IdempotencyRecord] = []
         answered: dict[tuple[str, str], IdempotencyRecord] = {}
@@ -235,6 +258,8 @@ class SupervisionLedger(Application[UUID]):
             if len(requests) > 1:
                 return [self._execute_alone(r) for r in requests]
             return [self._after_conflict(requests[0])]
+        if self.cache is not None:
+            self.cache.put(staged.values())  # saved: their pending events are now collected
         return outcomes
 
     def _execute_alone(self, request: Request) -> Outcome:
@@ -338,10 +363,11 @@ class SupervisionLedger(Application[UUID]):
 
     def get_aggregate(self, ident: UUID) -> Aggregate:
         """The current state of any aggregate, or ``NotFound``."""
-        try:
-            aggregate: Aggregate = self.repository.get(ident)
-        except AggregateNotFoundError:
-            raise NotFound("record", ident) from None
+        if self.cache is not None:
+            self.cache.refresh()
+        aggregate = self.load(ident)
+        if aggregate is None:
+            raise NotFound("record", ident)
         return aggregate
 
 

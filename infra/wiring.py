@@ -11,6 +11,7 @@ from consumers.projector import KafkaProjector
 from consumers.relay import Relay, make_producer
 from consumers.topics import ensure_topics
 from domain.application import SupervisionLedger
+from infra.change_feed import LogChangeFeed
 from infra.eventstore import LedgerFactory, LedgerRecorder
 from infra.mapper import PydanticMapper
 from infra.postgres import Database, resolve_database
@@ -42,7 +43,11 @@ def eventstore_env(database: Database, *, pool_size: int = 8) -> dict[str, str]:
 
 
 def open_ledger(database: Database, *, pool_size: int = 8) -> SupervisionLedger:
-    return SupervisionLedger(env=eventstore_env(database, pool_size=pool_size))
+    ledger = SupervisionLedger(env=eventstore_env(database, pool_size=pool_size))
+    recorder = ledger.recorder
+    if isinstance(recorder, LedgerRecorder):
+        ledger.use_cache(LogChangeFeed(recorder))
+    return ledger
 
 
 def open_from_settings(settings: Settings) -> tuple[Database, SupervisionLedger]:

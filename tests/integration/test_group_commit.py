@@ -165,3 +165,23 @@ def test_a_key_repeated_within_a_batch_writes_once(
     )
     assert outcomes[0] == outcomes[1]
     assert count(database, "Agency.Registered") == 1
+
+
+def test_a_cached_aggregate_changed_by_another_process_is_read_fresh(
+    ledger: SupervisionLedger, database: Database
+) -> None:
+    from infra.wiring import open_ledger
+
+    agency = given_agency(ledger)
+    officer = given_officer(ledger, agency, "O1")
+    assert ledger.get_aggregate(officer).frontline is True  # now in this ledger's cache
+    other = open_ledger(database, pool_size=2)  # another gateway process
+    try:
+        other.execute(reg.SetFrontline(officer_id=officer, frontline=False), SYSTEM)
+    finally:
+        other.close()
+    # A stale cache would see frontline=True, write a change and clash; a fresh read sees the
+    # other process's change and has nothing to write.
+    accepted = ledger.execute(reg.SetFrontline(officer_id=officer, frontline=False), SYSTEM)
+    assert accepted.events == []
+    assert ledger.get_aggregate(officer).frontline is False

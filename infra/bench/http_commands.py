@@ -1,0 +1,245 @@
+"""Commands over HTTP: sustained rate, and latency at half of it, vs bare eventsourcing appends.
+
+The gateway runs as its own process (``ledger serve``, production shape: Kafka configured, so
+no projections run inside it). The load generator is a real HTTP client over loopback
+(keep-alive connections, asyncio), bounded in requests and time:
+
+1. closed loop — ``CONCURRENCY`` clients send back to back for ``seconds``: the maximum rate;
+2. open loop — requests at half that rate, evenly spaced, for ``seconds``: p50/p99 latency.
+
+Each command records an area patrol (the most frequent act of the district's year): the gateway
+parses and authorises it, loads the agency, the grid cell and two officers, checks the rules
+(team, certificates, agency), and appends one event, group-committed with its neighbours.
+
+Baseline: the same patrol aggregates appended with bare eventsourcing, one ``save`` per command
+(no HTTP, no rules, no group commit) on the same database server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import httpx2
+
+from domain.actors import SYSTEM, Role
+from domain.application import SupervisionLedger
+from domain.base import EventMeta, recording_as
+from domain.field.patrol import AreaPatrol
+from domain.registry import commands as reg
+from domain.registry.grid_cell import GridCell
+from domain.registry.officer import Officer
+from domain.values import EnforcementDomain
+from gateway.auth import grant_token, save_grants
+from infra.bench.env import BenchEnv, percentile, rate
+from infra.postgres import Database
+from infra.wiring import open_ledger
+
+CONCURRENCY = 64
+OFFICERS = 40
+CELLS = 50
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _prepare(ledger: SupervisionLedger) -> tuple[UUID, list[UUID]]:
+    agency = ledger.execute(
+        reg.RegisterAgency(code="BENCH", name="bench", domains=[EnforcementDomain.URBAN]), SYSTEM
+    ).id
+    officers = []
+    for n in range(OFFICERS):
+        officer = ledger.execute(
+            reg.RegisterOfficer(officer_no=f"B{n}", name=f"b{n}", agency_id=agency), SYSTEM
+        ).id
+        ledger.execute(
+            reg.IssueCertificate(officer_id=officer, number=f"BC{n}", issued_on=date(2020, 1, 1)),
+            SYSTEM,
+        )
+        officers.append(officer)
+    for n in range(CELLS):
+        ledger.execute(reg.DefineGridCell(code=f"BG{n}", name=f"g{n}", street="s"), SYSTEM)
+    return agency, officers
+
+
+class Patrols:
+    """Distinct patrol commands (a patrol's id is its agency, cell and start)."""
+
+    def __init__(self, agency: UUID, officers: list[UUID]) -> None:
+        self.agency = agency
+        self.officers = officers
+        self.n = 0
+        self.start = datetime(2024, 1, 1, tzinfo=UTC)
+
+    def next(self) -> dict[str, Any]:
+        n = self.n = self.n + 1
+        started = self.start + timedelta(minutes=n)
+        return {
+            "agency_id": str(self.agency),
+            "grid_cell": f"BG{n % CELLS}",
+            "officer_ids": [
+                str(self.officers[n % OFFICERS]),
+                str(self.officers[(n + 1) % OFFICERS]),
+            ],
+            "started_at": started.isoformat(),
+            "ended_at": (started + timedelta(hours=1)).isoformat(),
+            "route": "bench",
+        }
+
+
+async def _closed_loop(
+    client: httpx2.AsyncClient, patrols: Patrols, seconds: float
+) -> tuple[int, int]:
+    deadline = time.perf_counter() + seconds
+    ok = failed = 0
+
+    async def worker() -> None:
+        nonlocal ok, failed
+        while time.perf_counter() < deadline:
+            response = await client.post("/api/v1/area-patrols", json=patrols.next())
+            if response.status_code == 201:
+                ok += 1
+            else:
+                failed += 1
+
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    return ok, failed
+
+
+async def _open_loop(
+    client: httpx2.AsyncClient, patrols: Patrols, per_second: float, seconds: float
+) -> tuple[list[float], int]:
+    latencies: list[float] = []
+    failed = 0
+    interval = 1.0 / per_second
+    started = time.perf_counter()
+    tasks = []
+
+    async def one() -> None:
+        nonlocal failed
+        sent = time.perf_counter()
+        response = await client.post("/api/v1/area-patrols", json=patrols.next())
+        latencies.append((time.perf_counter() - sent) * 1000)
+        if response.status_code != 201:
+            failed += 1
+
+    count = int(per_second * seconds)
+    for n in range(count):
+        delay = started + n * interval - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one()))
+    await asyncio.gather(*tasks)
+    return latencies, failed
+
+
+def _bare_eventsourcing(
+    database: Database, agency: UUID, officers: list[UUID], count: int
+) -> float:
+    """Commands/s of bare eventsourcing appending the same patrol events, one save each."""
+    ledger = open_ledger(database, pool_size=2)
+    cell: GridCell = ledger.repository.get(GridCell.create_id("BG0"))
+    team: list[Officer] = [ledger.repository.get(o) for o in officers[:2]]
+    meta = EventMeta(principal="bench", role=Role.SYSTEM, correlation_id="bench")
+    start = datetime(2025, 6, 1, tzinfo=UTC)
+    with recording_as(meta):
+        patrols = [
+            AreaPatrol.record(
+                agency_id=agency,
+                grid_cell=cell,
+                officers=team,
+                started_at=start + timedelta(minutes=n),
+                ended_at=start + timedelta(minutes=n + 60),
+                route="bare",
+                notes="",
+                problems_found=0,
+            )
+            for n in range(count)
+        ]
+    started = time.perf_counter()
+    for patrol in patrols:
+        ledger.save(patrol)
+    seconds = time.perf_counter() - started
+    ledger.close()
+    return rate(count, seconds)
+
+
+def run(env: BenchEnv, quick: bool) -> dict[str, float]:
+    seconds = 5.0 if quick else 20.0
+    database = env.fresh_database()
+    ledger = open_ledger(database, pool_size=2)
+    agency, officers = _prepare(ledger)
+    ledger.close()
+    token, grant = grant_token(
+        principal="bench-officer", role=Role.AGENCY_OFFICER, agency_id=agency
+    )
+    tokens = env.workdir / f"tokens-{database.dbname}.json"
+    save_grants(tokens, [grant])
+    port = _free_port()
+    log = (env.workdir / "gateway.log").open("ab")
+    server = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port)],
+        env={
+            **os.environ,
+            "LEDGER_DATABASE_URL": database.url,
+            "LEDGER_TOKENS_FILE": str(tokens),
+            "LEDGER_KAFKA_BOOTSTRAP": env.bootstrap or "127.0.0.1:9",
+            "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        },
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    log.close()
+    try:
+        figures = asyncio.run(_drive(port, token, agency, officers, seconds))
+    finally:
+        server.terminate()
+        server.wait(30)
+    bare = _bare_eventsourcing(database, agency, officers, 2000 if quick else 5000)
+    figures["bare_eventsourcing_per_s"] = bare
+    figures["ratio_to_bare"] = figures["commands_per_s"] / bare
+    return figures
+
+
+async def _drive(
+    port: int, token: str, agency: UUID, officers: list[UUID], seconds: float
+) -> dict[str, float]:
+    limits = httpx2.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    async with httpx2.AsyncClient(
+        base_url=f"http://127.0.0.1:{port}",
+        headers={"Authorization": f"Bearer {token}"},
+        limits=limits,
+        timeout=30,
+    ) as client:
+        for _ in range(200):  # wait for the server
+            try:
+                if (await client.get("/healthz")).status_code == 200:
+                    break
+            except httpx2.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+        patrols = Patrols(agency, officers)
+        await _closed_loop(client, patrols, 2.0)  # warm-up
+        started = time.perf_counter()
+        ok, failed = await _closed_loop(client, patrols, seconds)
+        maximum = rate(ok, time.perf_counter() - started)
+        latencies, open_failed = await _open_loop(client, patrols, maximum / 2, seconds)
+    return {
+        "commands_per_s": maximum,
+        "refused_or_failed": float(failed + open_failed),
+        "half_load_per_s": maximum / 2,
+        "p50_ms_at_half_load": percentile(latencies, 50),
+        "p99_ms_at_half_load": percentile(latencies, 99),
+    }

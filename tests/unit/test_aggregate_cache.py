@@ -1,0 +1,86 @@
+"""The aggregate cache: copies out, never a pending state, evicts what others changed."""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid4
+
+import pytest
+
+from domain.cache import AggregateCache
+from domain.registry.officer import Officer
+
+pytestmark = pytest.mark.usefixtures("as_system")
+
+
+class FakeFeed:
+    """The event log's change feed, as a list (a fake, not a mock)."""
+
+    def __init__(self) -> None:
+        self.log: list[tuple[int, UUID, int]] = []
+
+    def write(self, ident: UUID, version: int) -> None:
+        self.log.append((len(self.log) + 1, ident, version))
+
+    def last_position(self) -> int:
+        return len(self.log)
+
+    def changed_since(self, position: int, limit: int) -> list[tuple[int, UUID, int]]:
+        return self.log[position : position + limit]
+
+
+def saved_officer(number: str = "O1") -> Officer:
+    officer = Officer(officer_no=number, name="x", agency_id=uuid4(), frontline=True)
+    officer.collect_events()  # as after a save
+    return officer
+
+
+def test_what_comes_out_is_a_copy() -> None:
+    cache = AggregateCache(FakeFeed())
+    officer = saved_officer()
+    cache.put([officer])
+    first = cache.get(officer.id)
+    assert first is not None and first is not officer
+    first.set_frontline(False)  # a command changing it, then refused
+    again = cache.get(officer.id)
+    assert again is not None and again.frontline is True
+
+
+def test_an_aggregate_with_pending_events_is_never_cached() -> None:
+    cache = AggregateCache(FakeFeed())
+    officer = Officer(officer_no="O2", name="x", agency_id=uuid4(), frontline=True)
+    cache.put([officer])
+    assert cache.get(officer.id) is None
+
+
+def test_a_change_by_another_writer_evicts_the_stale_copy() -> None:
+    feed = FakeFeed()
+    cache = AggregateCache(feed)
+    officer = saved_officer()
+    other = saved_officer("O3")
+    cache.put([officer, other])
+    feed.write(officer.id, officer.version + 1)  # someone else wrote it
+    feed.write(other.id, other.version)  # our own write, already cached
+    cache.refresh()
+    assert cache.get(officer.id) is None
+    assert cache.get(other.id) is not None
+
+
+def test_far_behind_it_starts_afresh() -> None:
+    feed = FakeFeed()
+    cache = AggregateCache(feed, scan_limit=3)
+    officer = saved_officer()
+    cache.put([officer])
+    for _ in range(3):
+        feed.write(uuid4(), 1)
+    cache.refresh()
+    assert cache.get(officer.id) is None
+
+
+def test_the_least_recently_used_leave_first() -> None:
+    cache = AggregateCache(FakeFeed(), size=2)
+    a, b, c = saved_officer("A"), saved_officer("B"), saved_officer("C")
+    cache.put([a, b])
+    cache.get(a.id)
+    cache.put([c])
+    assert cache.get(b.id) is None
+    assert cache.get(a.id) is not None and cache.get(c.id) is not None
