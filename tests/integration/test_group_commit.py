@@ -174,7 +174,9 @@ def test_a_cached_aggregate_changed_by_another_process_is_read_fresh(
 
     agency = given_agency(ledger)
     officer = given_officer(ledger, agency, "O1")
-    assert ledger.get_aggregate(officer).frontline is True  # now in this ledger's cache
+    cached: Officer = ledger.repository.get(officer)
+    assert cached.frontline is True
+    ledger.get_aggregate(officer)  # now in this ledger's cache
     other = open_ledger(database, pool_size=2)  # another gateway process
     try:
         other.execute(reg.SetFrontline(officer_id=officer, frontline=False), SYSTEM)
@@ -184,4 +186,5 @@ def test_a_cached_aggregate_changed_by_another_process_is_read_fresh(
     # other process's change and has nothing to write.
     accepted = ledger.execute(reg.SetFrontline(officer_id=officer, frontline=False), SYSTEM)
     assert accepted.events == []
-    assert ledger.get_aggregate(officer).frontline is False
+    fresh = ledger.get_aggregate(officer)
+    assert isinstance(fresh, Officer) and fresh.frontline is False
