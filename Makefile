@@ -10,10 +10,10 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: help install run test unit lint typecheck fmt bench clean
+.PHONY: help install run test unit lint typecheck fmt bench kafka-start kafka-stop kafka-status clean
 
 help: ## Show the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-13s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -45,7 +45,18 @@ fmt: $(STAMP) ## Format and fix what ruff can
 	$(PY) -m ruff check --fix .
 
 bench: $(STAMP) ## Run the benchmarks (figures as ratios against their baselines)
-	$(PY) -m bench
+	$(PY) -m infra.bench
+
+KAFKA_DIR ?= .ledger/kafka
+
+kafka-start: $(STAMP) ## Start the project's Kafka broker (jars from Maven Central, cached); prints its address
+	$(PY) -m infra.kafka_broker start --data-dir $(KAFKA_DIR)
+
+kafka-stop: $(STAMP) ## Stop the project's Kafka broker
+	$(PY) -m infra.kafka_broker stop --data-dir $(KAFKA_DIR)
+
+kafka-status: $(STAMP) ## Is the project's Kafka broker running?
+	$(PY) -m infra.kafka_broker status --data-dir $(KAFKA_DIR)
 
 clean: ## Remove the virtual environment and local data
 	rm -rf $(VENV) .ledger .mypy_cache .ruff_cache .pytest_cache
