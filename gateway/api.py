@@ -150,7 +150,8 @@ def openapi_document(api: Sequence[ApiRoute], *, title: str, version: str) -> di
         if r.path_params:
             statuses.add(404)
         if r.method in ("POST", "PUT", "PATCH"):
-            statuses |= {400, 409, 413, 415}
+            # A command names other records (an agency, officers …) that may not exist: 404.
+            statuses |= {400, 404, 409, 413, 415}
         for status in sorted(statuses):
             responses[str(status)] = _problem_response(_STATUS_TEXT.get(status, "Error"))
         operation["responses"] = responses

@@ -59,7 +59,7 @@ def serve(
 
     from gateway.app import create_app
     from gateway.demo import demo_grants, load_demo
-    from infra.wiring import follower_for
+    from infra.wiring import follower_for, projection_store
 
     settings, database, ledger = _open()
     if demo:
@@ -77,6 +77,9 @@ def serve(
             "\nTry:  curl -H 'Authorization: Bearer <token>' "
             f"http://{host}:{port}/api/v1/agencies/{_msa()}\n"
         )
+    # The views exist (empty, at worst) before the first request reads them, whichever process
+    # will fill them: the follower below, or `ledger project` behind Kafka.
+    projection_store(database).close()
     tokens = TokenStore.watching(settings.tokens, settings.resolved_tokens_file)
     web = create_app(ledger, tokens, settings)
     logging.basicConfig(

@@ -25,7 +25,7 @@ from gateway.app import create_app
 from gateway.auth import TokenStore, grant_token
 from infra.postgres import Database, embedded_database
 from infra.settings import Settings
-from infra.wiring import open_ledger
+from infra.wiring import open_ledger, projection_store
 
 pytest_plugins = ["tests.kafka_fixtures"]
 
@@ -129,7 +129,9 @@ class Clients:
 
 
 @pytest.fixture
-def clients(ledger: SupervisionLedger, settings: Settings) -> Iterator[Clients]:
+def clients(ledger: SupervisionLedger, settings: Settings, database: Database) -> Iterator[Clients]:
+    # As `ledger serve` does: the views exist (empty) before the first request reads them.
+    projection_store(database).close()
     made = Clients(ledger, settings)
     yield made
     made.app.state.committer.close()
