@@ -12,6 +12,9 @@ import logging
 import threading
 from collections.abc import Sequence
 
+import psycopg
+from eventsourcing.persistence import PersistenceError
+
 from consumers.log import EventLog
 from projections.model import Projection
 from projections.store import STORE, Delivery, ProjectionStore
@@ -44,10 +47,16 @@ class Follower:
             total += len(events)
 
     def run(self, stop: threading.Event, idle_wait: float = 1.0) -> None:
-        """Follow the log until ``stop`` is set."""
+        """Follow the log until ``stop`` is set (riding out PostgreSQL restarts)."""
         while not stop.is_set():
-            if self.catch_up() == 0:
-                self.events.wait(idle_wait)
+            try:
+                if self.catch_up() == 0:
+                    self.events.wait(idle_wait)
+            except (psycopg.OperationalError, psycopg.InterfaceError, PersistenceError) as error:
+                log.warning("PostgreSQL unavailable (%s); retrying", error)
+                self.store.close()
+                self.events.close()
+                stop.wait(1.0)
 
     def close(self) -> None:
         self.store.close()

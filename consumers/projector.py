@@ -21,6 +21,8 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+import psycopg
+
 from consumers.envelope import Envelope
 from consumers.topics import LEDGER_TOPICS
 from projections.store import Delivery, ProjectionStore, StaleOffsets
@@ -124,6 +126,13 @@ class KafkaProjector:
                 self.poll_once()
             except KafkaError as error:
                 log.warning("Kafka unavailable (%s); retrying", error)
+                stop.wait(1.0)
+            except (psycopg.OperationalError, psycopg.InterfaceError) as error:
+                # Nothing of the batch was kept. The consumer has moved past it, so the next
+                # batch starts beyond the stored offsets: the store says so (StaleOffsets) and
+                # the consumer seeks back. Nothing is lost.
+                log.warning("PostgreSQL unavailable (%s); retrying", error)
+                self.store.close()
                 stop.wait(1.0)
 
     def close(self) -> None:

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 import psycopg
+from eventsourcing.persistence import PersistenceError
 
 from consumers.envelope import DEFAULT_SOURCE, Envelope
 from consumers.log import EventLog
@@ -146,7 +147,7 @@ class Relay:
                 log.warning("Kafka unavailable (%s); retrying from the saved position", error)
                 self._reset_producer()
                 stop.wait(retry_wait)
-            except psycopg.OperationalError as error:
+            except (psycopg.OperationalError, psycopg.InterfaceError, PersistenceError) as error:
                 log.warning("PostgreSQL unavailable (%s); retrying", error)
                 self._db = None
                 self.events.close()

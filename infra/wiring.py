@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import time
+import warnings
+
 from eventsourcing.utils import get_topic
 
 import domain.areas  # noqa: F401 - registers every aggregate, command and handler
@@ -19,6 +23,12 @@ from infra.settings import Settings
 from projections.model import Projection
 from projections.registry import all_projections
 from projections.store import ProjectionStore
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from kafka.errors import KafkaError
+
+log = logging.getLogger(__name__)
 
 
 def eventstore_env(database: Database, *, pool_size: int = 8) -> dict[str, str]:
@@ -76,9 +86,7 @@ def relay_for(ledger: SupervisionLedger, database: Database, settings: Settings)
     if not settings.kafka_bootstrap:
         raise ValueError("LEDGER_KAFKA_BOOTSTRAP is not set: there is no Kafka to relay to")
     bootstrap = settings.kafka_bootstrap
-    ensure_topics(
-        bootstrap, prefix=settings.kafka_topic_prefix, replication=settings.kafka_replication
-    )
+    topics_ready(settings)
     return Relay(
         event_log(ledger, database),
         lambda: make_producer(bootstrap),
@@ -92,11 +100,7 @@ def kafka_projector_for(
 ) -> KafkaProjector:
     if not settings.kafka_bootstrap:
         raise ValueError("LEDGER_KAFKA_BOOTSTRAP is not set: there is no Kafka to consume")
-    ensure_topics(
-        settings.kafka_bootstrap,
-        prefix=settings.kafka_topic_prefix,
-        replication=settings.kafka_replication,
-    )
+    topics_ready(settings)
     return KafkaProjector(
         settings.kafka_bootstrap,
         projection_store(database),
@@ -109,3 +113,27 @@ def kafka_projector_for(
 def follower_for(ledger: SupervisionLedger, database: Database) -> Follower:
     """The embedded feed: every projection following the event store directly."""
     return Follower(event_log(ledger, database), projection_store(database))
+
+
+def topics_ready(settings: Settings, *, patience: float = 120.0) -> None:
+    """Create the ledger's topics, waiting for a broker that is starting or busy.
+
+    Every Kafka process calls this at start: the first creates the topics, the others find
+    them; a broker that is not up yet is waited for rather than crashing the process.
+    """
+    if not settings.kafka_bootstrap:
+        raise ValueError("LEDGER_KAFKA_BOOTSTRAP is not set")
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            ensure_topics(
+                settings.kafka_bootstrap,
+                prefix=settings.kafka_topic_prefix,
+                replication=settings.kafka_replication,
+            )
+            return
+        except KafkaError as error:
+            if time.monotonic() > deadline:
+                raise
+            log.warning("Kafka not ready (%s); trying again", error)
+            time.sleep(2.0)
