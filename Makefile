@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: help install run test unit lint typecheck fmt bench kafka-start kafka-stop kafka-status clean
+.PHONY: help install run test unit soak lint typecheck fmt bench kafka-start kafka-stop kafka-status clean browser
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-13s %s\n", $$1, $$2}'
@@ -33,6 +33,9 @@ test: $(STAMP) lint typecheck ## Lint, type-check and run every test (starts Pos
 unit: $(STAMP) ## Only the tests that need no server
 	$(PY) -m pytest tests/unit -q
 
+soak: $(STAMP) ## The reliability suite with many more generated requests (long)
+	LEDGER_FUZZ_EXAMPLES=100 $(PY) -m pytest tests/reliability -q
+
 lint: $(STAMP) ## ruff
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
@@ -46,6 +49,14 @@ fmt: $(STAMP) ## Format and fix what ruff can
 
 bench: $(STAMP) ## Run the benchmarks (figures as ratios against their baselines)
 	$(PY) -m infra.bench
+
+CHROMIUM := /usr/bin/chromium
+
+browser: ## Install Debian's Chromium for the browser tests (apt-get, only when missing)
+	@if [ -x $(CHROMIUM) ]; then echo "browser: $(CHROMIUM) is installed"; else \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; fi
 
 KAFKA_DIR ?= .ledger/kafka
 
