@@ -27,7 +27,7 @@ install: $(STAMP) ## Create .venv and install the ledger with its test tools
 run: $(STAMP) ## Serve the ledger on its embedded PostgreSQL with demo data
 	$(VENV)/bin/ledger serve --demo --host $(HOST) --port $(PORT)
 
-test: $(STAMP) lint typecheck ## Lint, type-check and run every test (starts PostgreSQL and Kafka itself)
+test: $(STAMP) browser lint typecheck ## Lint, type-check and run every test (starts PostgreSQL and Kafka itself)
 	$(PY) -m pytest
 
 unit: $(STAMP) ## Only the tests that need no server

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -16,6 +17,7 @@ from domain.application import SupervisionLedger
 from gateway.api import ApiRoute, openapi_document, starlette_routes
 from gateway.auth import TokenStore
 from gateway.committer import Committer
+from gateway.metrics import CommandMetrics
 from gateway.plugins import modules
 from gateway.problems import exception_handlers
 from infra.settings import Settings
@@ -84,6 +86,7 @@ def create_app(
 
     app = Starlette(
         routes=starlette_routes(api),
+        middleware=[Middleware(CommandMetrics)],
         exception_handlers=exception_handlers,
         lifespan=lifespan,
     )

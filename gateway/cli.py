@@ -92,7 +92,8 @@ def serve(
         follower = follower_for(ledger, database)
         threading.Thread(target=follower.run, args=(stop,), name="follower", daemon=True).start()
     try:
-        uvicorn.run(web, host=host, port=port, log_level="info")
+        # Open event streams must not hold a shutdown for minutes.
+        uvicorn.run(web, host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
     finally:
         stop.set()
 

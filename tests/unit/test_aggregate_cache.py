@@ -39,10 +39,10 @@ def test_what_comes_out_is_a_copy() -> None:
     officer = saved_officer()
     cache.put([officer])
     first = cache.get(officer.id)
-    assert first is not None and first is not officer
+    assert isinstance(first, Officer) and first is not officer
     first.set_frontline(False)  # a command changing it, then refused
     again = cache.get(officer.id)
-    assert again is not None and again.frontline is True
+    assert isinstance(again, Officer) and again.frontline is True
 
 
 def test_an_aggregate_with_pending_events_is_never_cached() -> None:

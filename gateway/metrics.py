@@ -1,0 +1,447 @@
+"""Prometheus metrics: what the gateway counts as it answers, and what it reads at scrape time.
+
+Counted in process (declared once, here): commands by area, command and outcome, and their
+latency — by ``CommandMetrics``, an ASGI middleware around the app that recognises a command by
+its declared route (``ROUTE`` of the command classes) and its outcome by the answer's status
+and problem type. Labels are bounded: areas and commands are the declared ones, outcomes the
+fixed set of ``OUTCOMES``.
+
+Read at scrape time (``LedgerCollector``, a custom collector over one database connection):
+
+- business figures from the views — acts by kind and by the acting agency's first enforcement
+  domain (the agency's *kind*: 16 values, never an agency, entity or officer id), overdue
+  ordinary cases, decisions awaiting legal review, open and overdue 12345 tickets, certified
+  officers, and the supervision indicators of the year so far;
+- pipeline health from the log, ``views.positions`` and ``ledger_relay_positions`` — how far
+  each projection and each relay got, their lag in events and in seconds (the age of the
+  oldest event they have not handled yet), and their throughput in events per second over the
+  time between two scrapes.
+
+A table that does not exist yet (no projection ran, no relay) leaves its metrics out; the
+scrape itself never fails on it.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
+from datetime import UTC, date, datetime
+from typing import Any
+
+import psycopg
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from psycopg import sql
+from psycopg.rows import tuple_row
+from starlette.routing import compile_path
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from domain.application import HANDLERS
+from domain.oversight.values import TicketStatus
+from domain.values import local_date
+from projections import queries
+from projections.supervision_counters import ENFORCEMENT
+
+API = "/api/v1"
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+OPEN_TICKETS = tuple(s.value for s in TicketStatus if s is not TicketStatus.CLOSED)
+
+# In-process metrics ---------------------------------------------------------------------------
+
+COMMANDS = Counter(
+    "ledger_commands",
+    "Commands the gateway answered, by area, command and outcome.",
+    ["area", "command", "outcome"],
+)
+COMMAND_SECONDS = Histogram(
+    "ledger_command_duration_seconds",
+    "Time from a command's request to its answer (group commit included), by area.",
+    ["area"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+LIVE_STREAMS = Gauge("ledger_live_streams", "Server-sent event streams open in this process.")
+
+OUTCOMES = (
+    "accepted",
+    "unchanged",
+    "refused_by_rule",
+    "already_exists",
+    "conflict",
+    "invalid",
+    "malformed",
+    "unauthenticated",
+    "forbidden",
+    "not_found",
+    "unavailable",
+    "error",
+)
+
+
+def outcome_of(status: int | None, problem_type: str | None) -> str:
+    """A command's outcome from its answer: the HTTP status and, for a problem, its type."""
+    slug = (problem_type or "").rsplit("/", 1)[-1]
+    if status is None or status >= 500:
+        return "unavailable" if status == 503 else "error"
+    if status == 201:
+        return "accepted"
+    if 200 <= status < 300:
+        return "unchanged"  # an idempotent replay, or a state already reached
+    if status == 409:
+        return {"already-exists": "already_exists", "concurrent-change": "conflict"}.get(
+            slug, "refused_by_rule"
+        )
+    return {
+        400: "malformed",
+        413: "malformed",
+        415: "malformed",
+        401: "unauthenticated",
+        403: "forbidden",
+        404: "not_found",
+        422: "invalid",
+    }.get(status, "error")
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+CommandRoute = tuple[str, re.Pattern[str], str, str]
+
+
+def command_routes() -> list[CommandRoute]:
+    """(method, path pattern, area, command) of every declared command."""
+    found: list[CommandRoute] = []
+    for command_type in HANDLERS:
+        method, _, path = command_type.ROUTE.partition(" ")
+        if not path:
+            continue
+        pattern, _, _ = compile_path(API + path)
+        area = command_type.__module__.split(".")[1]
+        found.append((method, pattern, area, _snake(command_type.__name__)))
+    return found
+
+
+class CommandMetrics:
+    """ASGI middleware counting commands by outcome and timing them.
+
+    Add it to the app with ``Starlette(..., middleware=[Middleware(CommandMetrics)])``.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.routes = command_routes()
+
+    def command(self, method: str, path: str) -> tuple[str, str] | None:
+        for m, pattern, area, name in self.routes:
+            if m == method and pattern.match(path):
+                return area, name
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in WRITES:
+            await self.app(scope, receive, send)
+            return
+        found = self.command(scope["method"], scope["path"])
+        if found is None:
+            await self.app(scope, receive, send)
+            return
+        area, name = found
+        answer: dict[str, Any] = {"status": None, "problem": False, "body": b""}
+
+        async def watching(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                answer["status"] = message["status"]
+                headers = dict(message.get("headers", []))
+                answer["problem"] = b"problem+json" in headers.get(b"content-type", b"")
+            elif message["type"] == "http.response.body" and answer["problem"]:
+                answer["body"] = (answer["body"] + message.get("body", b""))[:4096]
+            await send(message)
+
+        started = time.perf_counter()
+        try:
+            await self.app(scope, receive, watching)
+        finally:
+            COMMAND_SECONDS.labels(area).observe(time.perf_counter() - started)
+            problem = _problem_type(answer["body"]) if answer["problem"] else None
+            COMMANDS.labels(area, name, outcome_of(answer["status"], problem)).inc()
+
+
+def _problem_type(body: bytes) -> str | None:
+    found = re.search(rb'"type"\s*:\s*"([^"]{1,200})"', body)
+    return found.group(1).decode() if found else None
+
+
+# Read at scrape time ----------------------------------------------------------------------------
+
+Connection = psycopg.Connection[Any]
+Connect = Callable[[], AbstractContextManager[Connection]]
+
+
+class Throughput:
+    """Events per second of each consumer, from its positions at two scrapes."""
+
+    MIN_INTERVAL = 1.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: dict[tuple[str, str], tuple[float, int, float]] = {}
+
+    def rate(self, scope: str, consumer: str, position: int, now: float) -> float:
+        key = (scope, consumer)
+        with self._lock:
+            before = self._seen.get(key)
+            if before is None or position < before[1]:
+                self._seen[key] = (now, position, 0.0)
+                return 0.0
+            at, then, last_rate = before
+            if now - at < self.MIN_INTERVAL:
+                return last_rate
+            value = (position - then) / (now - at)
+            self._seen[key] = (now, position, value)
+            return value
+
+
+THROUGHPUT = Throughput()
+
+
+def _rows(conn: Connection, query: str | sql.Composed, params: Any = None) -> list[Any]:
+    cur = conn.cursor(row_factory=tuple_row)
+    return cur.execute(query, params).fetchall()
+
+
+class LedgerCollector(Collector):
+    """The ledger's figures and pipeline health, read from the database at each scrape."""
+
+    def __init__(
+        self,
+        connect: Connect,
+        events_table: sql.Composable,
+        *,
+        scope: str = "",
+        today: date | None = None,
+    ) -> None:
+        self.connect = connect
+        self.events = events_table
+        self.scope = scope
+        self.today = today
+        self.log_position = 0
+
+    def collect(self) -> Iterator[Metric]:
+        with self.connect() as conn:
+            present = self._present(conn)
+            yield from self._log(conn)
+            if present["views.positions"]:
+                yield from self._projections(conn)
+            if present["ledger_relay_positions"]:
+                yield from self._relays(conn)
+            ready = GaugeMetricFamily(
+                "ledger_views_ready", "1 when the views exist (the projections have run)."
+            )
+            views = all(v for k, v in present.items() if k.startswith("views."))
+            ready.add_metric([], 1.0 if views else 0.0)
+            yield ready
+            if views:
+                yield from self._business(conn)
+
+    def _present(self, conn: Connection) -> dict[str, bool]:
+        names = [
+            "views.positions",
+            "views.acts_daily",
+            "views.agencies",
+            "views.penalty_cases",
+            "views.hotline_tickets",
+            "views.certificates",
+            "ledger_relay_positions",
+        ]
+        row = _rows(
+            conn, "SELECT " + ", ".join(["to_regclass(%s) IS NOT NULL"] * len(names)), names
+        )
+        return dict(zip(names, row[0], strict=True))
+
+    # Pipeline -----------------------------------------------------------------------------------
+
+    def _log(self, conn: Connection) -> Iterator[Metric]:
+        query = sql.SQL(
+            "SELECT notification_id, extract(epoch FROM recorded_at) FROM {} "
+            "ORDER BY notification_id DESC LIMIT 1"
+        ).format(self.events)
+        rows = _rows(conn, query)
+        position, at = (int(rows[0][0]), float(rows[0][1])) if rows else (0, 0.0)
+        last = GaugeMetricFamily("ledger_log_position", "The log's last position (event number).")
+        last.add_metric([], position)
+        written = GaugeMetricFamily(
+            "ledger_log_last_event_timestamp_seconds", "When the log's last event was written."
+        )
+        written.add_metric([], at)
+        self.log_position = position
+        yield last
+        yield written
+
+    def _lag_seconds(self, conn: Connection, positions: Iterable[int]) -> dict[int, float]:
+        """For each position, the age of the first event after it (0 when none is)."""
+        wanted = sorted({p for p in positions if p < self.log_position})
+        if not wanted:
+            return {}
+        query = sql.SQL(
+            "SELECT p, extract(epoch FROM clock_timestamp() - ("
+            " SELECT recorded_at FROM {} WHERE notification_id > p"
+            " ORDER BY notification_id LIMIT 1)) FROM unnest(%s::bigint[]) AS p"
+        ).format(self.events)
+        return {int(p): max(0.0, float(age or 0.0)) for p, age in _rows(conn, query, [wanted])}
+
+    def _consumers(
+        self, conn: Connection, kind: str, label: str, found: list[tuple[str, int]]
+    ) -> Iterator[Metric]:
+        ages = self._lag_seconds(conn, (p for _, p in found))
+        position = GaugeMetricFamily(
+            f"ledger_{kind}_position", f"The last log position each {kind} handled.", labels=[label]
+        )
+        lag = GaugeMetricFamily(
+            f"ledger_{kind}_lag_events",
+            f"Events in the log each {kind} has not handled yet.",
+            labels=[label],
+        )
+        lag_seconds = GaugeMetricFamily(
+            f"ledger_{kind}_lag_seconds",
+            f"Age of the oldest event each {kind} has not handled yet (0 when caught up).",
+            labels=[label],
+        )
+        now = time.monotonic()
+        rate = GaugeMetricFamily(
+            f"ledger_{kind}_throughput_events_per_second",
+            f"Events each {kind} handled per second between the last two scrapes.",
+            labels=[label],
+        )
+        for name, reached in found:
+            position.add_metric([name], reached)
+            lag.add_metric([name], max(0, self.log_position - reached))
+            lag_seconds.add_metric([name], ages.get(reached, 0.0))
+            rate.add_metric([name], THROUGHPUT.rate(f"{self.scope}:{kind}", name, reached, now))
+        yield from (position, lag, lag_seconds, rate)
+
+    def _projections(self, conn: Connection) -> Iterator[Metric]:
+        # A projection fed by Kafka has a position per partition: its highest is how far it got.
+        found = _rows(
+            conn, "SELECT projection, max(position) FROM views.positions GROUP BY 1 ORDER BY 1"
+        )
+        yield from self._consumers(
+            conn, "projection", "projection", [(str(n), int(p)) for n, p in found]
+        )
+
+    def _relays(self, conn: Connection) -> Iterator[Metric]:
+        found = _rows(conn, "SELECT name, position FROM ledger_relay_positions ORDER BY 1")
+        yield from self._consumers(conn, "relay", "relay", [(str(n), int(p)) for n, p in found])
+
+    # Business -----------------------------------------------------------------------------------
+
+    def _business(self, conn: Connection) -> Iterator[Metric]:
+        today = self.today or local_date(datetime.now(UTC))
+        domain = "coalesce(g.domains[1], 'unknown')"
+        acts = CounterMetricFamily(
+            "ledger_acts",
+            "Acts by kind and by the acting agency's enforcement domain, by the act's own date.",
+            labels=["kind", "agency_domain"],
+        )
+        for kind, agency_domain, n in _rows(
+            conn,
+            f"SELECT a.kind, {domain}, sum(a.n) FROM views.acts_daily a "  # noqa: S608 - constant
+            "LEFT JOIN views.agencies g USING (agency_id) GROUP BY 1, 2 ORDER BY 1, 2",
+        ):
+            acts.add_metric([str(kind), str(agency_domain)], int(n))
+        yield acts
+
+        overdue = GaugeMetricFamily(
+            "ledger_overdue_cases",
+            "Ordinary penalty cases past their decision deadline today (90 days or extended).",
+            labels=["agency_domain"],
+        )
+        late_cases = {
+            str(d): 0
+            for (d,) in _rows(conn, f"SELECT DISTINCT {domain} FROM views.agencies g")  # noqa: S608
+        }
+        for agency_domain, n in _rows(
+            conn,
+            f"SELECT {domain}, count(*) FROM views.penalty_cases c "  # noqa: S608 - constant
+            "LEFT JOIN views.agencies g USING (agency_id) WHERE c.procedure = 'ordinary' "
+            "AND c.decided_on IS NULL AND c.opened_on <= %(day)s AND c.decision_due_on < %(day)s "
+            "GROUP BY 1 ORDER BY 1",
+            {"day": today},
+        ):
+            late_cases[str(agency_domain)] = int(n)
+        for agency_domain, n in sorted(late_cases.items()):
+            overdue.add_metric([agency_domain], n)
+        yield overdue
+
+        review = GaugeMetricFamily(
+            "ledger_cases_awaiting_legal_review", "Decisions sent to legal review, not reviewed."
+        )
+        review.add_metric(
+            [],
+            _rows(
+                conn,
+                "SELECT count(*) FROM views.penalty_cases "
+                "WHERE legal_review = 'requested' AND decided_on IS NULL",
+            )[0][0],
+        )
+        yield review
+
+        tickets = GaugeMetricFamily(
+            "ledger_open_tickets", "12345 hotline tickets not closed, by status.", labels=["status"]
+        )
+        late = GaugeMetricFamily(
+            "ledger_overdue_tickets", "12345 hotline tickets not closed past their deadline today."
+        )
+        overdue_tickets = 0
+        open_by_status = dict.fromkeys(OPEN_TICKETS, 0)
+        for status, n, past in _rows(
+            conn,
+            "SELECT status, count(*), count(*) FILTER (WHERE received_on <= %(day)s "
+            "AND deadline < %(day)s) FROM views.hotline_tickets WHERE closed_on IS NULL "
+            "GROUP BY 1 ORDER BY 1",
+            {"day": today},
+        ):
+            open_by_status[str(status)] = int(n)
+            overdue_tickets += int(past)
+        for status, n in open_by_status.items():
+            tickets.add_metric([status], n)
+        late.add_metric([], overdue_tickets)
+        yield tickets
+        yield late
+
+        year = queries.indicators(conn, date(today.year, 1, 1), today)
+        certified = GaugeMetricFamily(
+            "ledger_certified_officers", "Officers holding an enforcement certificate today."
+        )
+        certified.add_metric([], year.certified_officers)
+        per_capita = GaugeMetricFamily(
+            "ledger_per_capita_actions",
+            f"Enforcement acts ({', '.join(ENFORCEMENT)}) this year per certified officer.",
+        )
+        per_capita.add_metric([], year.per_capita_actions)
+        participation = GaugeMetricFamily(
+            "ledger_participation_ratio",
+            "Share of certified officers named on at least one enforcement act this year.",
+        )
+        participation.add_metric([], year.participation_rate / 100)
+        performance = GaugeMetricFamily(
+            "ledger_performance_ratio",
+            "Share of agencies with at least one enforcement act this year.",
+        )
+        performance.add_metric([], year.performance_rate / 100)
+        yield from (certified, per_capita, participation, performance)
+
+
+class Scrape(Collector):
+    """One scrape: the process's own metrics, then the ledger's read from the database."""
+
+    def __init__(self, ledger_collector: LedgerCollector) -> None:
+        self.ledger = ledger_collector
+
+    def collect(self) -> Iterator[Metric]:
+        yield from REGISTRY.collect()
+        yield from self.ledger.collect()
