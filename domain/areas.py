@@ -3,6 +3,7 @@ are registered (topics with the event store, handlers with the application servi
 
 from __future__ import annotations
 
+import domain.audit.trail
 import domain.cases.handlers
 import domain.collaboration.handlers
 import domain.field.handlers

@@ -59,6 +59,7 @@ def serve(
 
     from gateway.app import create_app
     from gateway.demo import demo_grants, load_demo
+    from infra.integrity.wiring import SigningKeyMissingError, checkpointer_for
     from infra.wiring import follower_for, projection_store
 
     settings, database, ledger = _open()
@@ -91,6 +92,20 @@ def serve(
         # configured, `ledger relay` and `ledger project` run as their own processes instead.
         follower = follower_for(ledger, database)
         threading.Thread(target=follower.run, args=(stop,), name="follower", daemon=True).start()
+        # ... and the log is sealed into signed checkpoints here too (`ledger checkpointer`
+        # runs it as its own process in the production shape).
+        try:
+            sealer = checkpointer_for(ledger, database, settings)
+        except SigningKeyMissingError as error:
+            typer.echo(f"ledger: no checkpoints will be sealed: {error}", err=True)
+        else:
+            threading.Thread(
+                target=sealer.run,
+                args=(stop,),
+                kwargs={"interval": settings.checkpoint_interval, "source": settings.source},
+                name="checkpointer",
+                daemon=True,
+            ).start()
     try:
         # Open event streams must not hold a shutdown for minutes.
         uvicorn.run(web, host=host, port=port, log_level="info", timeout_graceful_shutdown=5)

@@ -9,10 +9,28 @@ state, notification id) the ledger adds:
 - ``supervisionledger_idempotency``: the first answer to each ``Idempotency-Key``, written in
   the same transaction as the command's events (the library's ``_insert_events`` hook, the
   one its process recorder uses for tracking records);
-- schema creation under an advisory lock, so many processes can start at once.
+- schema creation under an advisory lock, so many processes can start at once;
+- a hash chain per aggregate (``leaf_index``, ``content_hash``, ``prev_hash``, ``event_hash``)
+  and the table of signed Merkle checkpoints (``supervisionledger_checkpoints``), see below.
 
 Events are stored as canonical JSON (``infra/mapper.py``), the same bytes every other program
 reads from Kafka.
+
+The hash chain. Every row carries the SHA-256 of its content (the redacted state, see
+``infra.integrity.content``), computed by this recorder, and its *event hash*, the RFC 9162 leaf
+hash of the event leaf (``infra.integrity.leaf``: leaf index, position, aggregate, version,
+``recorded_at``, content hash and the event hash of the aggregate's previous version). The event
+hash is computed by a ``BEFORE INSERT`` trigger, in PostgreSQL, and not by the client, because
+three of the fields it covers only exist there: the notification id (the sequence), the leaf
+index (one more than the last, read under the table lock the library takes for every insert,
+so it is dense and follows the log order) and ``recorded_at``, which the trigger sets from the
+database's clock whatever a client sent. The previous hash is read there too, in the same
+locked transaction, so two writers can never chain to the same predecessor (the primary key
+refuses the second anyway). The content hash is the client's part because the redaction of
+sealed personal data is JSON work SQL cannot reproduce byte for byte; a wrong one is caught by
+``ledger verify``, which recomputes both hashes of every event from the stored state.
+Rows written before the chain existed are chained once, in log order, when the schema is
+created (``_chain_unchained``).
 """
 
 from __future__ import annotations
@@ -21,15 +39,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 import orjson
 from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composed, Identifier
 
 from domain.application import IdempotencyRecord
+from infra.integrity.content import content_hash
 
 # Any fixed 64-bit number shared by every ledger process; it names the schema-creation lock.
 SCHEMA_LOCK_KEY = 0x4C45444745520001
@@ -40,6 +60,22 @@ class LedgerNotification(Notification):
     """A notification with the database's time of writing."""
 
     recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ChainedEvent:
+    """A stored event with its place in the log and its hashes (history, proofs, partners)."""
+
+    position: int
+    originator_id: UUID
+    originator_version: int
+    topic: str
+    state: bytes
+    recorded_at: datetime
+    leaf_index: int | None
+    content_hash: bytes | None
+    prev_hash: bytes | None
+    event_hash: bytes | None
 
 
 class LedgerRecorder(PostgresApplicationRecorder):
@@ -88,11 +124,111 @@ class LedgerRecorder(PostgresApplicationRecorder):
         self._select_idempotency = SQL(
             "SELECT request_hash, outcome FROM {schema}.{idem} WHERE principal = %s AND key = %s"
         ).format(schema=schema, idem=idempotency)
+        self.checkpoints_table_name = f"{prefix}_checkpoints"
+        self.sql_create_statements += self._chain_statements(prefix, guard)
+        self._insert_chained = SQL(
+            "INSERT INTO {schema}.{table} "
+            "(originator_id, originator_version, topic, state, content_hash) "
+            "SELECT * FROM unnest(%s::{id_type}[], %s::bigint[], %s::text[], %s::bytea[], "
+            "%s::bytea[]) RETURNING notification_id"
+        ).format(schema=schema, table=table, id_type=Identifier(self.datastore.originator_id_type))
+        self._chained_columns = SQL(
+            "notification_id, originator_id, originator_version, topic, state, recorded_at, "
+            "leaf_index, content_hash, prev_hash, event_hash"
+        )
+        self._select_history = SQL(
+            "SELECT {columns} FROM {schema}.{table} WHERE originator_id = %s "
+            "ORDER BY originator_version"
+        ).format(columns=self._chained_columns, schema=schema, table=table)
+        self._select_chained = SQL(
+            "SELECT {columns} FROM {schema}.{table} WHERE notification_id = ANY(%s) "
+            "ORDER BY notification_id"
+        ).format(columns=self._chained_columns, schema=schema, table=table)
         self._select_notifications = SQL(
             "SELECT notification_id, originator_id, originator_version, topic, state, recorded_at "
             "FROM {schema}.{table} WHERE notification_id > %s AND notification_id <= %s "
             "ORDER BY notification_id LIMIT %s"
         ).format(schema=schema, table=table)
+
+    def _chain_statements(self, prefix: str, guard: Identifier) -> list[Composed]:
+        """The hash-chain columns, the leaf function, the insert trigger, the checkpoints."""
+        schema = Identifier(self.datastore.schema)
+        table = Identifier(self.events_table_name)
+        leaf = Identifier(f"{prefix}_event_leaf")
+        chain = Identifier(f"{prefix}_chain")
+        checkpoints = Identifier(self.checkpoints_table_name)
+        names = {
+            "schema": schema,
+            "table": table,
+            "leaf": leaf,
+            "chain": chain,
+            "guard": guard,
+            "checkpoints": checkpoints,
+            "id_type": Identifier(self.datastore.originator_id_type),
+        }
+        statements = [
+            "ALTER TABLE {schema}.{table} "
+            "ADD COLUMN IF NOT EXISTS leaf_index bigint, "
+            "ADD COLUMN IF NOT EXISTS content_hash bytea, "
+            "ADD COLUMN IF NOT EXISTS prev_hash bytea, "
+            "ADD COLUMN IF NOT EXISTS event_hash bytea",
+            f"CREATE UNIQUE INDEX IF NOT EXISTS {prefix}_leaf_index_idx "
+            "ON {schema}.{table} (leaf_index)",
+            # Tiny (empty once chained): finds rows written before the chain existed at start-up.
+            f"CREATE INDEX IF NOT EXISTS {prefix}_unchained_idx "
+            "ON {schema}.{table} (notification_id) WHERE event_hash IS NULL",
+            # The event leaf, byte for byte as infra/integrity/leaf.py lays it out.
+            "CREATE OR REPLACE FUNCTION {schema}.{leaf}(leaf_index bigint, pos bigint, "
+            "originator_id {id_type}, version bigint, recorded_at timestamptz, "
+            "content_hash bytea, prev_hash bytea, topic text) RETURNS bytea "
+            "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ "
+            "SELECT '\\x01'::bytea || int8send(leaf_index) || int8send(pos) "
+            "|| uuid_send(originator_id) || int8send(version) "
+            "|| int8send((extract(epoch FROM recorded_at) * 1000000)::bigint) "
+            "|| content_hash || prev_hash "
+            "|| int2send(octet_length(convert_to(topic, 'UTF8'))::smallint) "
+            "|| convert_to(topic, 'UTF8') $$",
+            "CREATE OR REPLACE FUNCTION {schema}.{chain}() RETURNS trigger "
+            "LANGUAGE plpgsql AS $$ DECLARE previous bytea; BEGIN "
+            # The database's clock, whatever the client sent; after the table lock, so it
+            # rises with the position.
+            "NEW.recorded_at := clock_timestamp(); "
+            "IF NEW.content_hash IS NULL THEN NEW.content_hash := sha256(NEW.state); "
+            "ELSIF octet_length(NEW.content_hash) <> 32 THEN "
+            "RAISE EXCEPTION 'a content hash is 32 bytes' USING ERRCODE = 'check_violation'; "
+            "END IF; "
+            "SELECT coalesce(max(t.leaf_index) + 1, 0) INTO NEW.leaf_index "
+            "FROM {schema}.{table} t; "
+            "IF NEW.originator_version = 1 THEN previous := '\\x' || repeat('00', 32); "
+            "ELSE SELECT t.event_hash INTO previous FROM {schema}.{table} t "
+            "WHERE t.originator_id = NEW.originator_id "
+            "AND t.originator_version = NEW.originator_version - 1; "
+            "IF previous IS NULL THEN RAISE EXCEPTION "
+            "'version % of % follows no chained version', "
+            "NEW.originator_version, NEW.originator_id "
+            "USING ERRCODE = 'integrity_constraint_violation'; END IF; "
+            "END IF; "
+            "NEW.prev_hash := previous; "
+            "NEW.event_hash := sha256('\\x00'::bytea || {schema}.{leaf}(NEW.leaf_index, "
+            "NEW.notification_id, NEW.originator_id, NEW.originator_version, NEW.recorded_at, "
+            "NEW.content_hash, NEW.prev_hash, NEW.topic)); "
+            "RETURN NEW; END $$",
+            f"CREATE OR REPLACE TRIGGER {prefix}_chain BEFORE INSERT ON {{schema}}.{{table}} "
+            "FOR EACH ROW EXECUTE FUNCTION {schema}.{chain}()",
+            "CREATE TABLE IF NOT EXISTS {schema}.{checkpoints} ("
+            "tree_size bigint PRIMARY KEY, last_position bigint NOT NULL, "
+            "root_hash bytea NOT NULL, signed_at timestamptz NOT NULL, origin text NOT NULL, "
+            "key_id text NOT NULL, signature bytea NOT NULL, "
+            "consistency_proof bytea NOT NULL, "
+            "recorded_at timestamptz NOT NULL DEFAULT clock_timestamp())",
+            f"CREATE OR REPLACE TRIGGER {prefix}_checkpoints_no_rewrite "
+            "BEFORE UPDATE OR DELETE ON {schema}.{checkpoints} "
+            "FOR EACH ROW EXECUTE FUNCTION {schema}.{guard}()",
+            f"CREATE OR REPLACE TRIGGER {prefix}_checkpoints_no_truncate "
+            "BEFORE TRUNCATE ON {schema}.{checkpoints} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION {schema}.{guard}()",
+        ]
+        return [SQL(statement).format(**names) for statement in statements]
 
     def create_table(self) -> None:
         # Concurrent CREATE ... IF NOT EXISTS statements collide in the catalogue ("tuple
@@ -101,8 +237,72 @@ class LedgerRecorder(PostgresApplicationRecorder):
             conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
             try:
                 super().create_table()
+                self._chain_unchained()
             finally:
                 conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK_KEY,))
+
+    def _chain_unchained(self) -> None:
+        """Chain, once and in log order, the rows written before the chain existed.
+
+        Only a ledger upgraded from a version without the chain has such rows, and it has no
+        checkpoint yet, so every row is (re)chained from the first: the only time the
+        append-only guard is lifted, inside one transaction holding the table lock.
+        """
+        schema = Identifier(self.datastore.schema)
+        table = Identifier(self.events_table_name)
+        prefix = self.events_table_name.removesuffix("_events")
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                SQL("SELECT 1 FROM {schema}.{table} WHERE event_hash IS NULL LIMIT 1").format(
+                    schema=schema, table=table
+                )
+            )
+            if curs.fetchone() is None:
+                return
+            names = {
+                "schema": schema,
+                "table": table,
+                "leaf": Identifier(f"{prefix}_event_leaf"),
+                "guard_trigger": Identifier(f"{prefix}_no_rewrite"),
+            }
+            for statement in (
+                "LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE",
+                "ALTER TABLE {schema}.{table} DISABLE TRIGGER {guard_trigger}",
+                "DO $$ DECLARE r record; n bigint := 0; prev bytea; c bytea; BEGIN "
+                "FOR r IN SELECT notification_id, originator_id, originator_version, topic, "
+                "state, recorded_at FROM {schema}.{table} ORDER BY notification_id LOOP "
+                "IF r.originator_version = 1 THEN prev := '\\x' || repeat('00', 32); "
+                "ELSE SELECT t.event_hash INTO prev FROM {schema}.{table} t "
+                "WHERE t.originator_id = r.originator_id "
+                "AND t.originator_version = r.originator_version - 1; END IF; "
+                "c := sha256(r.state); "
+                "UPDATE {schema}.{table} SET leaf_index = n, content_hash = c, "
+                "prev_hash = prev, event_hash = sha256('\\x00'::bytea || {schema}.{leaf}(n, "
+                "r.notification_id, r.originator_id, r.originator_version, r.recorded_at, c, "
+                "prev, r.topic)) WHERE notification_id = r.notification_id; "
+                "n := n + 1; END LOOP; END $$",
+                "ALTER TABLE {schema}.{table} ENABLE TRIGGER {guard_trigger}",
+            ):
+                curs.execute(SQL(statement).format(**names))
+
+    def _insert_stored_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        # The library's insert, with each event's content hash beside it (the trigger computes
+        # the rest of the chain under the same table lock).
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        curs.execute(
+            self._insert_chained,
+            (
+                [e.originator_id for e in stored_events],
+                [e.originator_version for e in stored_events],
+                [e.topic for e in stored_events],
+                [e.state for e in stored_events],
+                [content_hash(e.state) for e in stored_events],
+            ),
+            prepare=True,
+        )
 
     def _insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -171,6 +371,36 @@ class LedgerRecorder(PostgresApplicationRecorder):
                 )
                 for row in curs.fetchall()
             ]
+
+    def select_history(self, originator_id: UUID) -> list[ChainedEvent]:
+        """Every event of one aggregate, in version order, with its place and hashes."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._select_history, (originator_id,), prepare=True)
+            return [_chained(row) for row in curs.fetchall()]
+
+    def select_chained(self, positions: Sequence[int]) -> list[ChainedEvent]:
+        """The events at ``positions`` (those that exist), in log order, with their hashes."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._select_chained, (list(positions),), prepare=True)
+            return [_chained(row) for row in curs.fetchall()]
+
+
+def _chained(row: DictRow) -> ChainedEvent:
+    def raw(value: Any) -> bytes | None:
+        return None if value is None else bytes(value)
+
+    return ChainedEvent(
+        position=row["notification_id"],
+        originator_id=row["originator_id"],
+        originator_version=row["originator_version"],
+        topic=row["topic"],
+        state=bytes(row["state"]),
+        recorded_at=row["recorded_at"],
+        leaf_index=row["leaf_index"],
+        content_hash=raw(row["content_hash"]),
+        prev_hash=raw(row["prev_hash"]),
+        event_hash=raw(row["event_hash"]),
+    )
 
 
 class LedgerFactory(PostgresFactory):

@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     kafka_group: str = Field(
         default="ledger-projections", description="Consumer group of the projection runners."
     )
+    partner_filter_group: str = Field(
+        default="ledger-partner-filter",
+        pattern=r"^[A-Za-z0-9._-]+$",
+        description="Consumer group (and transactional id stem) of the partner filter.",
+    )
     kafka_replication: int = Field(
         default=1, ge=1, le=5, description="Replication factor of the topics the ledger creates."
     )
@@ -55,6 +60,18 @@ class Settings(BaseSettings):
     pool_size: int = Field(default=8, ge=1, le=64, description="Event store connections.")
     max_body_bytes: int = Field(
         default=1_000_000, ge=1024, description="Largest request body the gateway accepts."
+    )
+    signing_key_file: Path | None = Field(
+        default=None,
+        description="Ed25519 private key (PKCS#8 PEM) that signs the Merkle checkpoints "
+        "(default DATA_DIR/checkpoint-signing-key.pem, created on first use with the embedded "
+        "PostgreSQL; with LEDGER_DATABASE_URL it must exist: `ledger audit new-key`).",
+    )
+    checkpoint_interval: float = Field(
+        default=60.0,
+        gt=0,
+        le=86_400,
+        description="Seconds between two checkpoints of the log (a checkpoint only when it grew).",
     )
 
     @property

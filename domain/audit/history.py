@@ -1,0 +1,279 @@
+"""Case-history replay: every event of one record, in order, with who, when, what, and the
+state after each step.
+
+The record is rebuilt version by version from its stored events (the same fold the repository
+runs, ``event.mutate``), so "the state after step n" is exactly what ``repository.get(id,
+version=n)`` would return, in one pass. Time is mapped to a version by the database's
+``recorded_at``: the state *as of* a moment is the state after the last event recorded at or
+before it (the library has no as-of-time read; the database clock, not the writer's, is the
+one that orders the log).
+
+Each step carries the event's hashes, and the chain of this one record is recomputed on the
+way (``chain_intact``), so a case file shows on its face whether its events are the ones that
+were sealed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+import orjson
+from eventsourcing.persistence import StoredEvent
+from pydantic import BaseModel, Field
+from pydantic_core import to_jsonable_python
+
+from domain.base import Aggregate
+
+Chain = Callable[["StoredRow", bytes], bytes | None]
+"""Recomputes a row's event hash given the previous one (``None`` if it has no hash)."""
+
+
+class StoredRow(Protocol):
+    """What the event store keeps of one event (``infra.eventstore.ChainedEvent``)."""
+
+    @property
+    def position(self) -> int: ...
+    @property
+    def originator_id(self) -> UUID: ...
+    @property
+    def originator_version(self) -> int: ...
+    @property
+    def topic(self) -> str: ...
+    @property
+    def state(self) -> bytes: ...
+    @property
+    def recorded_at(self) -> datetime: ...
+    @property
+    def leaf_index(self) -> int | None: ...
+    @property
+    def content_hash(self) -> bytes | None: ...
+    @property
+    def prev_hash(self) -> bytes | None: ...
+    @property
+    def event_hash(self) -> bytes | None: ...
+
+
+class Who(BaseModel):
+    principal: str
+    role: str
+    agency_id: UUID | None = None
+    correlation_id: str
+
+
+class Hashes(BaseModel):
+    leaf_index: int | None
+    content_hash: str | None
+    prev_hash: str | None
+    event_hash: str | None
+
+
+class Step(BaseModel):
+    """One event of the record: who, when (both clocks), what, and the state after it."""
+
+    version: int
+    position: int = Field(description="The event's position in the ledger's log.")
+    event: str = Field(description="The event's topic (``PenaltyCase.Decided``).")
+    recorded_at: datetime = Field(description="When the database wrote it (its clock).")
+    timestamp: datetime = Field(description="When the writer created it (the writer's clock).")
+    who: Who
+    payload: dict[str, Any]
+    changed: list[str] = Field(description="State fields this event changed.")
+    state_after: dict[str, Any]
+    hashes: Hashes
+
+
+class CaseHistory(BaseModel):
+    """A record's history up to a version, and its state at that version."""
+
+    kind: str
+    id: UUID
+    version: int = Field(description="The version shown (the last step).")
+    latest_version: int
+    as_of: datetime | None = None
+    state: dict[str, Any]
+    chain_intact: bool = Field(
+        description="Every event's hash recomputes from its fields and links to the one before."
+    )
+    steps: list[Step]
+
+
+class NothingAsOf(LookupError):
+    """The record did not exist yet at the moment (or version) asked for."""
+
+
+def version_as_of(rows: Sequence[StoredRow], moment: datetime) -> int:
+    """The version after the last event recorded at or before ``moment``."""
+    version = 0
+    for row in rows:
+        if row.recorded_at <= moment:
+            version = row.originator_version
+        else:
+            break
+    if version == 0:
+        raise NothingAsOf(f"the record did not exist yet at {moment.isoformat()}")
+    return version
+
+
+PersonFilter = Callable[[Any], Any]
+_NOT_PAYLOAD = {"originator_id", "originator_version", "meta", "timestamp", "originator_topic"}
+_PERSON_OBJECT = b'"person":{'
+
+
+def replay(
+    rows: Sequence[StoredRow],
+    to_domain_event: Callable[[StoredEvent], Any],
+    *,
+    chain: Chain,
+    version: int | None = None,
+    as_of: datetime | None = None,
+    withhold: PersonFilter | None = None,
+) -> Replayed:
+    """Fold ``rows`` (one aggregate's, in version order) into its history.
+
+    ``version`` or ``as_of`` stop the history there (the aggregate returned beside it is the
+    latest, which decides who may read it); ``withhold`` (for readers who may not see
+    individuals' data) rewrites the payloads and states before they are shown.
+    """
+    if not rows:
+        raise NothingAsOf("the record has no events")
+    latest = rows[-1].originator_version
+    upto = latest
+    if as_of is not None:
+        upto = version_as_of(rows, as_of)
+    if version is not None:
+        if not 1 <= version <= latest:
+            raise NothingAsOf(f"the record has versions 1 to {latest}, not {version}")
+        upto = min(upto, version)
+    aggregate: Aggregate | None = None
+    previous_state: dict[str, Any] = {}
+    previous_hash = bytes(32)
+    intact = True
+    steps: list[Step] = []
+    for row in rows:
+        recomputed = chain(row, previous_hash)
+        intact = intact and recomputed is not None and recomputed == row.event_hash
+        previous_hash = row.event_hash or b""
+        stored = StoredEvent(
+            originator_id=row.originator_id,
+            originator_version=row.originator_version,
+            topic=row.topic,
+            state=row.state,
+        )
+        event = to_domain_event(stored)
+        aggregate = event.mutate(aggregate)
+        if aggregate is None:  # pragma: no cover - only a discarding event returns None
+            raise NothingAsOf("the record was discarded")
+        if row.originator_version > upto:
+            continue
+        current = _state_of(aggregate)
+        meta = event.meta
+        if withhold is None:
+            if _PERSON_OBJECT in row.state:  # sealed in the store: the event holds it opened
+                payload = event.model_dump(mode="json", exclude=_NOT_PAYLOAD)
+            else:  # the stored JSON is the event's own JSON: no need to serialise it again
+                stored_payload = orjson.loads(row.state)
+                payload = {k: v for k, v in stored_payload.items() if k not in _NOT_PAYLOAD}
+        else:
+            # From the stored (sealed) state: an individual shows as the pseudonymous subject.
+            stored_payload = orjson.loads(row.state)
+            payload = withhold({k: v for k, v in stored_payload.items() if k not in _NOT_PAYLOAD})
+            current = withhold(current)
+        # model_validate of plain data: pydantic-core builds the nested models in C, faster
+        # than calling the constructors (a case file of 20 events in about a millisecond).
+        steps.append(
+            Step.model_validate(
+                {
+                    "version": row.originator_version,
+                    "position": row.position,
+                    "event": row.topic,
+                    "recorded_at": row.recorded_at,
+                    "timestamp": event.timestamp,
+                    "who": {
+                        "principal": meta.principal,
+                        "role": meta.role.value,
+                        "agency_id": meta.agency_id,
+                        "correlation_id": meta.correlation_id,
+                    },
+                    "payload": payload,
+                    "changed": sorted(
+                        k
+                        for k in previous_state.keys() | current.keys()
+                        if previous_state.get(k) != current.get(k)
+                    ),
+                    "state_after": current,
+                    "hashes": {
+                        "leaf_index": row.leaf_index,
+                        "content_hash": _hex(row.content_hash),
+                        "prev_hash": _hex(row.prev_hash),
+                        "event_hash": _hex(row.event_hash),
+                    },
+                }
+            )
+        )
+        previous_state = current
+    if aggregate is None:  # pragma: no cover - rows is not empty
+        raise NothingAsOf("the record has no events")
+    history = CaseHistory.model_validate(
+        {
+            "kind": aggregate.KIND,
+            "id": aggregate.id,
+            "version": upto,
+            "latest_version": latest,
+            "as_of": as_of,
+            "state": previous_state,
+            "chain_intact": intact,
+            "steps": steps,
+        }
+    )
+    return Replayed(history, aggregate)
+
+
+@dataclass(frozen=True)
+class Replayed:
+    history: CaseHistory
+    aggregate: Aggregate
+    """The record at its latest version."""
+
+
+def aggregate_kinds() -> dict[str, type[Aggregate]]:
+    """Every aggregate class by its ``KIND`` (``penalty-case`` -> ``PenaltyCase``)."""
+    found: dict[str, type[Aggregate]] = {}
+    pending = list(Aggregate.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls.KIND:
+            found.setdefault(cls.KIND, cls)
+    return found
+
+
+def _state_of(aggregate: Aggregate) -> dict[str, Any]:
+    """What ``Aggregate.state()`` calls the record's state (its public attributes, as JSON)."""
+    state: dict[str, Any] = to_jsonable_python(
+        {k: v for k, v in vars(aggregate).items() if not k.startswith("_")}
+    )
+    return state
+
+
+def _hex(value: bytes | None) -> str | None:
+    return None if value is None else value.hex()
+
+
+def withhold_personal(value: Any) -> Any:
+    """``value`` with every individual's data replaced by its pseudonymous subject, if any."""
+    if isinstance(value, dict):
+        shown: dict[str, Any] = {}
+        for key, item in value.items():
+            if key == "person" and item is not None:
+                subject = item.get("subject") if isinstance(item, dict) else None
+                shown[key] = {"subject": subject, "withheld": True}
+            else:
+                shown[key] = withhold_personal(item)
+        return shown
+    if isinstance(value, list):
+        return [withhold_personal(item) for item in value]
+    return value

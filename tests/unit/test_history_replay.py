@@ -1,0 +1,202 @@
+"""Case-history replay against hand-written histories: every step with who, when, what and the
+state after it; the state as of a moment or a version; the case file as Markdown and HTML."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from uuid import UUID, uuid4
+
+import pytest
+from eventsourcing.persistence import JSONTranscoder
+
+from domain.actors import Role
+from domain.audit.case_file import CaseFile, to_html, to_markdown
+from domain.audit.history import (
+    CaseHistory,
+    NothingAsOf,
+    StoredRow,
+    aggregate_kinds,
+    replay,
+    withhold_personal,
+)
+from domain.base import EventMeta, recording_as
+from domain.registry.officer import Officer
+from domain.values import RevocationReason
+from infra.mapper import PydanticMapper
+
+AGENCY = UUID("11111111-1111-1111-1111-111111111111")
+DAY = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Row:
+    position: int
+    originator_id: UUID
+    originator_version: int
+    topic: str
+    state: bytes
+    recorded_at: datetime
+    leaf_index: int | None
+    content_hash: bytes | None
+    prev_hash: bytes | None
+    event_hash: bytes | None
+
+
+def as_(principal: str, role: Role = Role.AGENCY_OFFICER) -> EventMeta:
+    return EventMeta(principal=principal, role=role, agency_id=AGENCY, correlation_id=principal)
+
+
+def officer_history() -> list[StoredRow]:
+    """Registered (09:00, by clerk), certified (10:00), trained (11:00), revoked (12:00)."""
+    with recording_as(as_("clerk-1")):
+        officer = Officer(officer_no="H-1", name="王五", agency_id=AGENCY, frontline=True)
+    with recording_as(as_("clerk-2")):
+        officer.issue_certificate(number="C-H-1", issued_on=date(2023, 1, 1))
+    with recording_as(as_("trainer", Role.SUPERVISOR)):
+        officer.record_training(course="执法规范", hours=16, completed_on=date(2023, 5, 1))
+    with recording_as(as_("clerk-1")):
+        officer.revoke_certificate(date(2024, 2, 1), RevocationReason.RETIREMENT, "retired")
+    mapper = PydanticMapper(JSONTranscoder())
+    rows: list[StoredRow] = []
+    for n, event in enumerate(officer.collect_events()):
+        stored = mapper.to_stored_event(event)
+        rows.append(
+            Row(
+                position=10 * (n + 1),
+                originator_id=officer.id,
+                originator_version=stored.originator_version,
+                topic=stored.topic,
+                state=stored.state,
+                recorded_at=DAY + timedelta(hours=n),
+                leaf_index=n,
+                content_hash=b"c" * 32,
+                prev_hash=b"p" * 32,
+                event_hash=bytes([n]) * 32,
+            )
+        )
+    return rows
+
+
+def intact(row: StoredRow, previous: bytes) -> bytes | None:
+    return row.event_hash
+
+
+def history(*, version: int | None = None, as_of: datetime | None = None) -> CaseHistory:
+    rows = officer_history()
+    mapper = PydanticMapper(JSONTranscoder())
+    return replay(rows, mapper.to_domain_event, chain=intact, version=version, as_of=as_of).history
+
+
+def test_every_event_in_order_with_who_when_and_what() -> None:
+    case = history()
+    assert [s.event for s in case.steps] == [
+        "Officer.Registered",
+        "Officer.CertificateIssued",
+        "Officer.TrainingRecorded",
+        "Officer.CertificateRevoked",
+    ]
+    assert [s.who.principal for s in case.steps] == ["clerk-1", "clerk-2", "trainer", "clerk-1"]
+    assert case.steps[2].who.role == "supervisor"
+    assert [s.recorded_at.hour for s in case.steps] == [9, 10, 11, 12]
+    assert [s.position for s in case.steps] == [10, 20, 30, 40]
+    assert case.steps[2].payload == {
+        "course": "执法规范",
+        "hours": 16,
+        "completed_on": "2023-05-01",
+    }
+    assert case.steps[0].timestamp <= case.steps[-1].timestamp
+    assert case.steps[1].hashes.event_hash == (b"\x01" * 32).hex()
+    assert (case.version, case.latest_version, case.kind) == (4, 4, "officer")
+
+
+def test_the_state_after_each_step() -> None:
+    steps = history().steps
+    assert steps[0].state_after["certificates"] == []
+    assert steps[1].state_after["certificates"][0]["number"] == "C-H-1"
+    assert steps[1].state_after["certificates"][0]["revoked_on"] is None
+    assert steps[2].state_after["training_hours"] == 16
+    assert steps[3].state_after["certificates"][0]["revoked_on"] == "2024-02-01"
+    assert steps[2].changed == ["training_hours"]
+    assert steps[3].changed == ["certificates"]
+
+
+@pytest.mark.parametrize(
+    ("moment", "version"),
+    [
+        (DAY, 1),  # exactly when the first event was recorded
+        (DAY + timedelta(minutes=59), 1),
+        (DAY + timedelta(hours=2), 3),
+        (DAY + timedelta(hours=2, microseconds=-1), 2),
+        (DAY + timedelta(days=30), 4),
+    ],
+)
+def test_the_state_as_of_a_moment_is_after_the_last_event_recorded_by_then(
+    moment: datetime, version: int
+) -> None:
+    case = history(as_of=moment)
+    assert case.version == version
+    assert len(case.steps) == version
+    assert case.state == case.steps[-1].state_after
+    assert case.latest_version == 4
+
+
+def test_before_the_first_event_there_is_no_state() -> None:
+    with pytest.raises(NothingAsOf, match="did not exist yet"):
+        history(as_of=DAY - timedelta(seconds=1))
+
+
+def test_the_state_at_a_version() -> None:
+    case = history(version=2)
+    assert case.version == 2 and len(case.steps) == 2
+    assert case.state["training_hours"] == 0
+    with pytest.raises(NothingAsOf):
+        history(version=5)
+    assert history(version=4, as_of=DAY + timedelta(hours=1)).version == 2
+
+
+def test_a_broken_chain_shows_on_the_case_file() -> None:
+    rows = officer_history()
+    replayed = replay(
+        rows,
+        PydanticMapper(JSONTranscoder()).to_domain_event,
+        chain=lambda row, prev: None if row.originator_version == 3 else row.event_hash,
+    )
+    assert not replayed.history.chain_intact
+    assert replayed.aggregate.version == 4
+
+
+def test_individuals_are_withheld_for_those_who_may_not_see_them() -> None:
+    value = {"person": {"name": "张三", "subject": "s1"}, "items": [{"person": None}]}
+    assert withhold_personal(value) == {
+        "person": {"subject": "s1", "withheld": True},
+        "items": [{"person": None}],
+    }
+
+
+def test_every_kind_of_record_is_known() -> None:
+    import domain.areas  # noqa: F401
+
+    kinds = aggregate_kinds()
+    assert kinds["officer"] is Officer
+    assert {"penalty-case", "inspection", "joint-action", "audit-trail"} <= kinds.keys()
+
+
+def test_the_case_file_reads_as_markdown_and_html() -> None:
+    case = CaseFile(
+        **history().model_dump(),
+        exported_at=DAY + timedelta(days=1),
+        exported_by="auditor-1 (auditor)",
+        read_recorded_in=uuid4(),
+    )
+    markdown = to_markdown(case)
+    assert markdown.startswith(f"# Case file — officer {case.id}")
+    assert "### v3 · Officer.TrainingRecorded" in markdown
+    assert "trainer (supervisor, agency 11111111" in markdown
+    assert "| hours | 16 |" in markdown
+    assert "intact" in markdown
+    page = to_html(case)
+    assert page.startswith("<!doctype html>")
+    assert "<h3>v4 · Officer.CertificateRevoked</h3>" in page
+    assert "执法规范" in page
+    assert "<script" not in page
