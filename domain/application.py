@@ -101,10 +101,16 @@ class UnitOfWork:
     """
 
     def __init__(
-        self, ledger: SupervisionLedger, actor: Actor, staged: dict[UUID, Aggregate] | None = None
+        self,
+        ledger: SupervisionLedger,
+        actor: Actor,
+        staged: dict[UUID, Aggregate] | None = None,
+        *,
+        careful: bool = True,
     ) -> None:
         self._ledger = ledger
         self._staged = staged if staged is not None else {}
+        self.careful = careful
         self.actor = actor
         self._loaded: dict[UUID, Aggregate] = {}
         self._pending_before: dict[UUID, int] = {}
@@ -140,7 +146,12 @@ class UnitOfWork:
         return [self.get(cls, ident) for ident in dict.fromkeys(idents)]
 
     def exists(self, ident: UUID) -> bool:
-        return ident in self._loaded or ident in self._staged or self._ledger.exists(ident)
+        """Whether ``ident`` exists. Not careful (a batch's first attempt), only what is known
+        without asking the store: a duplicate then fails on the store's version constraint, and
+        the command is carried out again, carefully, to say "already exists"."""
+        if ident in self._loaded or ident in self._staged:
+            return True
+        return self._ledger.exists(ident, careful=self.careful)
 
     def add(self, aggregate: A) -> A:
         """A newly created aggregate, to be saved with the rest."""
@@ -217,9 +228,11 @@ class SupervisionLedger(Application[UUID]):
             self.cache.put([loaded])
         return loaded
 
-    def exists(self, ident: UUID) -> bool:
+    def exists(self, ident: UUID, *, careful: bool = True) -> bool:
         if self.cache is not None and self.cache.get(ident) is not None:
             return True
+        if not careful:
+            return False
         return any(True for _ in self.events.get(ident, limit=1))
 
     def execute(
@@ -236,42 +249,34 @@ class SupervisionLedger(Application[UUID]):
             raise outcome
         return outcome
 
-    def execute_batch(self, requests: Sequence[Request]) -> list[Outcome]:
+    def execute_batch(self, requests: Sequence[Request], *, careful: bool = False) -> list[Outcome]:
         """Carry out several commands and write all their events in one transaction.
 
         Each command sees what the commands before it in the batch did; a refused command
-        writes nothing and changes nothing for the others. If the transaction clashes with a
-        writer outside the batch, every command is carried out again on its own, so that one
-        conflict never fails another command (group commit).
+        writes nothing and changes nothing for the others. The first attempt is optimistic: it
+        asks the store nothing it does not need (natural keys are checked by the store's
+        version constraint on writing). If the transaction clashes — a duplicate, or a writer
+        outside the batch — every command is carried out again on its own, carefully, on the
+        current state: one conflict never fails another command (group commit), and a command
+        that lost a race is decided again — refused if the rules now forbid it.
         """
         if self.cache is not None:
             self.cache.refresh()
         staged: dict[UUID, Aggregate] = {}
         records: list[IdempotencyRecord] = []
         answered: dict[tuple[str, str], IdempotencyRecord] = {}
-        outcomes = [self._stage(r, staged, records, answered) for r in requests]
+        outcomes = [self._stage(r, staged, records, answered, careful) for r in requests]
         if not staged and not records:
             return outcomes
         try:
             self.save(*staged.values(), idempotency=records)
         except IntegrityError:
-            if len(requests) > 1:
-                return [self._execute_alone(r) for r in requests]
-            return [self._after_conflict(requests[0])]
+            if not careful:
+                return [self.execute_batch([r], careful=True)[0] for r in requests]
+            return [self._after_conflict(r) for r in requests]
         if self.cache is not None:
             self.cache.put(staged.values())  # saved: their pending events are now collected
         return outcomes
-
-    def _execute_alone(self, request: Request) -> Outcome:
-        try:
-            return self.execute(
-                request.command,
-                request.actor,
-                idempotency_key=request.idempotency_key,
-                correlation_id=request.correlation_id,
-            )
-        except DomainError as error:
-            return error
 
     def _after_conflict(self, request: Request) -> Outcome:
         if request.idempotency_key:
@@ -292,6 +297,7 @@ class SupervisionLedger(Application[UUID]):
         staged: dict[UUID, Aggregate],
         records: list[IdempotencyRecord],
         answered: dict[tuple[str, str], IdempotencyRecord],
+        careful: bool,
     ) -> Outcome:
         """Run one command against the batch so far; keep its changes only if it succeeds."""
         command, actor = request.command, request.actor
@@ -315,7 +321,7 @@ class SupervisionLedger(Application[UUID]):
             agency_id=actor.agency_id,
             correlation_id=request.correlation_id or str(uuid.uuid4()),
         )
-        uow = UnitOfWork(self, actor, staged)
+        uow = UnitOfWork(self, actor, staged, careful=careful)
         outcome: Outcome
         with recording_as(meta):
             try:
