@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 
 CHECKPOINT_TOPIC = next(t.name for t in RESERVED_TOPICS if t.area == "checkpoints")
 CLOUDEVENT_TYPE = "cn.binhai.checkpoints.Checkpoint"
-SEAL_LOCK_KEY = 0x4C45444745520002
+SEAL_LOCK_KEY = 0x4C45444745520003
 PUBLISHER = "checkpoints"
 
 

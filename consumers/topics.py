@@ -10,8 +10,14 @@
 | ``ledger.cases.v1`` | penalty cases and case-file reviews | 6 |
 | ``ledger.oversight.v1`` | hotline tickets, meetings, suggestions, equipment | 3 |
 | ``ledger.collaboration.v1`` | joint actions and cases with partner regions | 3 |
-| ``partner.<region>.collaboration.v1`` | a partner region's own feed (reserved; filled later) | 1 |
-| ``ledger.checkpoints.v1`` | signed Merkle checkpoints of the whole log (reserved) | 1 |
+| ``ledger.audit.v1`` | auditors' reads of records (who looked at what, when) | 3 |
+| ``ledger.privacy.v1`` | records of lawful erasures of personal data (subject ids only) | 1 |
+| ``partner.<region>.collaboration.v1`` | a partner region's own feed, redacted | 1 |
+| ``ledger.checkpoints.v1`` | signed Merkle checkpoints of the whole log | 1 |
+
+Every partner region of ``domain.collaboration.values.PartnerRegion`` has its partner topic
+(written by the partner filter, ``consumers/partner_filter.py``); one partition each, so a
+partner reads each aggregate's events in order.
 
 Topics are created by the project with these partition counts (``ensure_topics``), never by
 auto-creation. Each aggregate's events share a key (its id), so they stay in one partition in
@@ -25,7 +31,11 @@ from dataclasses import dataclass
 
 from eventsourcing.utils import resolve_topic
 
-PARTNER_REGIONS = ("tangshan", "cangzhou", "langfang")
+from domain.collaboration.values import PartnerRegion
+
+PARTNER_REGIONS = tuple(region.value for region in PartnerRegion)
+CHECKPOINT_TOPIC = "ledger.checkpoints.v1"
+COLLABORATION_TOPIC = "ledger.collaboration.v1"
 
 
 @dataclass(frozen=True)
@@ -43,12 +53,19 @@ LEDGER_TOPICS = [
     TopicSpec("ledger.patrols.v1", 3, "field"),
     TopicSpec("ledger.cases.v1", 6, "cases"),
     TopicSpec("ledger.oversight.v1", 3, "oversight"),
-    TopicSpec("ledger.collaboration.v1", 3, "collaboration"),
+    TopicSpec(COLLABORATION_TOPIC, 3, "collaboration"),
+    TopicSpec("ledger.audit.v1", 3, "audit"),
+    TopicSpec("ledger.privacy.v1", 1, "privacy"),
 ]
-RESERVED_TOPICS = [
-    TopicSpec("ledger.checkpoints.v1", 1, "checkpoints"),
-    *(TopicSpec(f"partner.{region}.collaboration.v1", 1, "partner") for region in PARTNER_REGIONS),
-]
+
+
+def partner_topic(region: str, prefix: str = "") -> str:
+    """The Kafka topic of a partner region's feed (``partner.<region>.collaboration.v1``)."""
+    return f"{prefix}partner.{region}.collaboration.v1"
+
+
+PARTNER_TOPICS = [TopicSpec(partner_topic(region), 1, "partner") for region in PARTNER_REGIONS]
+RESERVED_TOPICS = [TopicSpec(CHECKPOINT_TOPIC, 1, "checkpoints"), *PARTNER_TOPICS]
 _BY_AREA = {t.area: t.name for t in LEDGER_TOPICS}
 # Officers and their certificates are an act of their own in the report (issued / revoked).
 _AGGREGATE_AREA = {"Officer": "officers", "CertificateNumber": "officers"}

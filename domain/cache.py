@@ -23,12 +23,15 @@ from uuid import UUID
 
 from domain.base import Aggregate
 
+FORGETTING = frozenset({"PersonalDataErasure.Recorded"})
+"""Events after which no cached aggregate may be trusted to have forgotten what it must."""
+
 
 class ChangeFeed(Protocol):
     def last_position(self) -> int: ...
 
-    def changed_since(self, position: int, limit: int) -> list[tuple[int, UUID, int]]:
-        """(position, aggregate id, version) of events after ``position``, in log order."""
+    def changed_since(self, position: int, limit: int) -> list[tuple[int, UUID, int, str]]:
+        """(position, aggregate id, version, topic) of events after ``position``, in order."""
         ...
 
 
@@ -50,7 +53,10 @@ class AggregateCache:
                 self._entries.clear()
                 self._position = self._feed.last_position()
                 return
-            for position, ident, version in changes:
+            for position, ident, version, topic in changes:
+                if topic in FORGETTING:
+                    # Personal data was erased somewhere: cached records may hold it opened.
+                    self._entries.clear()
                 cached = self._entries.get(ident)
                 if cached is not None and cached.version < version:
                     del self._entries[ident]

@@ -10,10 +10,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from domain.actors import Role
+from domain.audit.history import withhold_personal
 from domain.base import Aggregate
 from domain.errors import NotFound
 from gateway.api import ApiRoute
-from gateway.http import ledger_of, require_role
+from gateway.http import caller, ledger_of, require_role
 from gateway.problems import ProblemError
 
 API = "/api/v1"
@@ -62,7 +63,11 @@ def load_readable(request: Request, cls: type[Aggregate], raw_id: str) -> Aggreg
 def record_route(cls: type[Aggregate]) -> ApiRoute:
     async def endpoint(request: Request) -> Response:
         aggregate = await run_in_threadpool(load_readable, request, cls, request.path_params["id"])
-        return JSONResponse(aggregate.state())
+        state = aggregate.state()
+        if caller(request).role is Role.PARTNER:
+            # A partner region sees what concerns it, but never an individual's personal data.
+            state = withhold_personal(state)
+        return JSONResponse(state)
 
     return ApiRoute(
         method="GET",

@@ -19,6 +19,7 @@ from infra.change_feed import LogChangeFeed
 from infra.eventstore import LedgerFactory, LedgerRecorder
 from infra.mapper import PydanticMapper
 from infra.postgres import Database, resolve_database
+from infra.privacy.vault import SealingCipher
 from infra.settings import Settings
 from projections.model import Projection
 from projections.registry import all_projections
@@ -36,6 +37,9 @@ def eventstore_env(database: Database, *, pool_size: int = 8) -> dict[str, str]:
     return {
         "PERSISTENCE_MODULE": get_topic(LedgerFactory),
         "MAPPER_TOPIC": get_topic(PydanticMapper),
+        # Personal data in events is sealed under per-subject keys (erasable without touching
+        # the log); the vault reaches the mapper through the library's cipher slot.
+        "CIPHER_TOPIC": get_topic(SealingCipher),
         "POSTGRES_DBNAME": database.dbname,
         "POSTGRES_HOST": database.host,
         "POSTGRES_PORT": database.port,

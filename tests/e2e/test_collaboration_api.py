@@ -409,3 +409,16 @@ def test_the_demo_step_loads_the_report_s_market_cases_and_twice_is_harmless(
     assert [str(lot.quantity) for lot in steel.seized + pipes.seized] == ["3215", "497"]
     assert steel.person is not None and steel.person.name == "杨某"
     assert pipes.person is None
+
+
+def test_a_partner_never_sees_an_individuals_personal_data_in_a_record(
+    clients: Clients, world: World
+) -> None:
+    opened = send(lead(clients, world), world, "open")  # a citizen party, concerning Tangshan
+    assert opened.status_code == 201, opened.text
+    path = f"/api/v1/cross-regional-cases/{opened.json()['id']}"
+    partner = clients.partner("tangshan").get(path)
+    assert partner.status_code == 200
+    assert partner.json()["state"]["person"]["withheld"] is True
+    assert "杨某" not in partner.text
+    assert clients.office.get(path).json()["state"]["person"]["name"] == "杨某"

@@ -16,15 +16,15 @@ class FakeFeed:
     """The event log's change feed, as a list (a fake, not a mock)."""
 
     def __init__(self) -> None:
-        self.log: list[tuple[int, UUID, int]] = []
+        self.log: list[tuple[int, UUID, int, str]] = []
 
-    def write(self, ident: UUID, version: int) -> None:
-        self.log.append((len(self.log) + 1, ident, version))
+    def write(self, ident: UUID, version: int, topic: str = "Officer.FrontlineChanged") -> None:
+        self.log.append((len(self.log) + 1, ident, version, topic))
 
     def last_position(self) -> int:
         return len(self.log)
 
-    def changed_since(self, position: int, limit: int) -> list[tuple[int, UUID, int]]:
+    def changed_since(self, position: int, limit: int) -> list[tuple[int, UUID, int, str]]:
         return self.log[position : position + limit]
 
 
@@ -84,3 +84,13 @@ def test_the_least_recently_used_leave_first() -> None:
     cache.put([c])
     assert cache.get(b.id) is None
     assert cache.get(a.id) is not None and cache.get(c.id) is not None
+
+
+def test_an_erasure_anywhere_empties_the_cache() -> None:
+    feed = FakeFeed()
+    cache = AggregateCache(feed)
+    officer = saved_officer()
+    cache.put([officer])
+    feed.write(uuid4(), 1, "PersonalDataErasure.Recorded")
+    cache.refresh()
+    assert cache.get(officer.id) is None

@@ -1,0 +1,129 @@
+"""``ledger privacy …``: find a person's subject id, and erase a subject's personal data.
+
+``ledger privacy subject --id-number 12010119900101123X`` prints the subject ids a person may
+have been recorded under (by id number; by name and phone when no id number was recorded),
+whether each still has a data key, the events whose personal data is sealed under it, and the
+erasures recorded. ``ledger privacy erase --subject … --ground … --reference … --authorised-by
+…`` destroys the subject's keys and records the erasure as an event (see
+``infra/privacy/erasure.py``); it is safe to run again after a failure.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import orjson
+import typer
+from pydantic import ValidationError
+
+from domain.application import SupervisionLedger
+from domain.errors import DomainError
+from infra.eventstore import LedgerRecorder
+from infra.postgres import DatabaseUnavailableError
+from infra.privacy.erasure import ErasureGround, erase, subject_report
+from infra.privacy.vault import KeyVault
+from infra.settings import load_settings
+
+privacy_app = typer.Typer(
+    help="Personal data: subject ids and lawful erasure.", no_args_is_help=True
+)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"ledger: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _open() -> tuple[SupervisionLedger, KeyVault, str]:
+    from infra.wiring import open_from_settings
+
+    try:
+        settings = load_settings()
+    except ValidationError as error:
+        raise _fail(f"invalid setting: {error.errors()[0]['msg']}", 2) from None
+    try:
+        database, ledger = open_from_settings(settings)
+    except DatabaseUnavailableError as error:
+        raise _fail(str(error)) from None
+    recorder = ledger.recorder
+    if not isinstance(recorder, LedgerRecorder):
+        raise TypeError("the ledger's event store is not the ledger recorder")
+    return ledger, KeyVault(database.url), recorder.events_table_name
+
+
+@privacy_app.command("subject")
+def subject(
+    id_number: Annotated[
+        str | None, typer.Option(help="The person's resident id or passport number.")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="The person's name (as recorded).")] = None,
+    phone: Annotated[str | None, typer.Option(help="The person's phone (as recorded).")] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The subject ids a person may be recorded under, and what the ledger holds of each."""
+    if not id_number and not name:
+        raise _fail("give --id-number, or --name (with --phone if one was recorded)", 2)
+    ledger, vault, table = _open()
+    try:
+        candidates = vault.candidate_subjects(id_number=id_number, name=name, phone=phone)
+        reports = [subject_report(vault, s, table) for s in candidates]
+    finally:
+        vault.close()
+        ledger.close()
+    if json:
+        typer.echo(orjson.dumps([r.to_json() for r in reports], option=orjson.OPT_INDENT_2))
+        return
+    for report in reports:
+        typer.echo(
+            f"subject {report.subject}: {len(report.events)} events, "
+            f"{'a live key' if report.live_keys else 'no live key'}, "
+            f"{len(report.erasures)} erasures"
+        )
+        for e in report.events:
+            typer.echo(f"  {e.position:>10}  {e.topic:40s} {e.aggregate_id} v{e.version}")
+        for erasure in report.erasures:
+            typer.echo(
+                f"  erased {erasure['recorded_at']} ({erasure['ground']}, {erasure['reference']},"
+                f" authorised by {erasure['authorised_by']})"
+            )
+
+
+@privacy_app.command("erase")
+def erase_subject(
+    subject: Annotated[str, typer.Option(help="The subject id (see `ledger privacy subject`).")],
+    ground: Annotated[ErasureGround, typer.Option(help="The legal ground (PIPL art. 47).")],
+    reference: Annotated[str, typer.Option(help="The request or decision's document number.")],
+    authorised_by: Annotated[str, typer.Option(help="The official who authorised it.")],
+    note: Annotated[str, typer.Option(help="A note for the record (no personal data).")] = "",
+) -> None:
+    """Destroy a subject's data keys and record the erasure (who, when, ground; no data)."""
+    ledger, vault, _ = _open()
+    try:
+        outcome = erase(
+            ledger,
+            vault,
+            subject=subject,
+            ground=ground,
+            reference=reference,
+            authorised_by=authorised_by,
+            note=note,
+        )
+    except DomainError as error:
+        raise _fail(error.message) from None
+    finally:
+        vault.close()
+        ledger.close()
+    if outcome.already_recorded:
+        typer.echo(
+            f"erasure {outcome.record_id} was already recorded; "
+            f"{outcome.keys_destroyed} leftover keys destroyed"
+        )
+    else:
+        typer.echo(
+            f"erased subject {outcome.subject}: {outcome.keys_destroyed} keys destroyed, "
+            f"recorded as {outcome.record_id}"
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(privacy_app, name="privacy")
