@@ -1,0 +1,75 @@
+"""``ledger report --year 2023``: the annual report's basic situation from the projections.
+
+Without Kafka the projections follow the event store in whichever process runs them (or in
+none), so the command first catches the embedded projections up with the event store: the
+figures are those of every event written so far. With Kafka configured the views are the
+projection runners' (``ledger project``), and the command only reads them — feeding them from
+the store as well would count every event twice.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import orjson
+import typer
+from pydantic import ValidationError
+
+from infra.postgres import DatabaseUnavailableError
+from infra.settings import load_settings
+from projections.report import LANGS, compute_report, render_markdowns
+
+
+class Format(StrEnum):
+    MARKDOWN = "markdown"
+    JSON = "json"
+
+
+class Lang(StrEnum):
+    ZH = "zh"
+    EN = "en"
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"ledger: {message}", err=True)
+    return typer.Exit(code)
+
+
+def report(
+    year: Annotated[int, typer.Option(help="The report's year.", min=2000, max=2100)],
+    format: Annotated[Format, typer.Option(help="Markdown (default) or JSON.")] = Format.MARKDOWN,
+    lang: Annotated[
+        Lang | None, typer.Option(help="Only this language (Markdown; default both).")
+    ] = None,
+) -> None:
+    """Print the annual report's basic situation (基本情况), computed from the projections."""
+    from infra.wiring import follower_for, open_from_settings
+
+    try:
+        settings = load_settings()
+    except ValidationError as error:
+        raise _fail(f"invalid setting: {error.errors()[0]['msg']}", 2) from None
+    try:
+        database, ledger = open_from_settings(settings)
+    except DatabaseUnavailableError as error:
+        raise _fail(str(error)) from None
+    try:
+        if not settings.kafka_bootstrap:
+            follower = follower_for(ledger, database)
+            try:
+                follower.catch_up()
+            finally:
+                follower.close()
+        figures = compute_report(database.url, year)
+    finally:
+        ledger.close()
+    if format is Format.JSON:
+        typer.echo(orjson.dumps(figures, option=orjson.OPT_INDENT_2).decode())
+    else:
+        langs = [one for one in LANGS if lang is None or one == lang.value]
+        typer.echo(render_markdowns(figures, year, langs))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(report)

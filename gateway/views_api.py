@@ -1,0 +1,429 @@
+"""Read endpoints over the views — what a supervision dashboard shows.
+
+``GET /api/v1/views/...``: the supervision indicators per year, month or agency; acts per day
+by kind; overdue cases and tickets (and decisions awaiting legal review); collaboration per
+partner region; plans and their tasks by kind. The office and auditors read everything; an
+agency officer reads its own agency's slice only (asking for another agency is a 403).
+
+The views are read from the same PostgreSQL as the event store, through the ledger's pool;
+they are as current as the projections (the embedded follower of ``ledger serve``, or the
+Kafka projection runners).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from typing import Literal, TypeVar
+from uuid import UUID
+
+import psycopg
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from domain.actors import Actor, Role
+from domain.values import local_date
+from gateway.api import ApiRoute, Endpoint
+from gateway.http import ledger_of, require_role
+from gateway.problems import ProblemError
+from infra.eventstore import LedgerRecorder
+from projections import queries
+
+API = "/api/v1/views"
+READERS = frozenset({Role.SUPERVISOR, Role.AUDITOR, Role.AGENCY_OFFICER})
+MAX_DAYS = 400
+T = TypeVar("T")
+Q = TypeVar("Q", bound=BaseModel)
+
+
+# Plumbing ------------------------------------------------------------------------------------
+
+
+@contextmanager
+def views_connection(request: Request) -> Iterator[queries.Connection]:
+    """A connection of the ledger's pool; a 503 problem while the views do not exist yet."""
+    recorder = ledger_of(request).recorder
+    if not isinstance(recorder, LedgerRecorder):
+        raise TypeError("the ledger's event store is not the ledger recorder")
+    with recorder.datastore.get_connection() as conn:
+        try:
+            yield conn
+        except psycopg.errors.UndefinedTable:
+            raise ProblemError(
+                503,
+                "views-not-ready",
+                "Views not ready",
+                "the projections have not run yet; start the ledger's projections",
+                headers={"Retry-After": "5"},
+            ) from None
+
+
+async def read_views(request: Request, read: Callable[[queries.Connection], T]) -> T:
+    def run() -> T:
+        with views_connection(request) as conn:
+            return read(conn)
+
+    return await run_in_threadpool(run)
+
+
+def parse_query(request: Request, model: type[Q]) -> Q:
+    """The query string as ``model`` (a validation error is a 422 problem)."""
+    return model.model_validate(dict(request.query_params))
+
+
+def slice_of(actor: Actor, agency_id: UUID | None) -> UUID | None:
+    """The agency whose slice ``actor`` reads: an agency officer's own, whatever was asked."""
+    if actor.role is not Role.AGENCY_OFFICER:
+        return agency_id
+    if agency_id is not None and agency_id != actor.agency_id:
+        raise ProblemError(
+            403, "forbidden", "Forbidden", "an agency officer reads its own agency's views only"
+        )
+    return actor.agency_id
+
+
+def today() -> date:
+    return local_date(datetime.now(UTC))
+
+
+def json_response(model: BaseModel) -> Response:
+    return JSONResponse(model.model_dump(mode="json"))
+
+
+class Query(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Period(Query):
+    first: date = Field(description="First day of the period (the district's calendar).")
+    last: date = Field(description="Last day of the period, included.")
+    agency_id: UUID | None = Field(default=None, description="Only this agency's acts.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.last < self.first:
+            raise ValueError("last is before first")
+        if (self.last - self.first).days >= MAX_DAYS:
+            raise ValueError(f"a period of at most {MAX_DAYS} days")
+        return self
+
+
+Year = Field(ge=2000, le=2100, description="The year (the district's calendar).")
+
+
+# Indicators ----------------------------------------------------------------------------------
+
+
+class IndicatorsQuery(Query):
+    year: int = Year
+    by: Literal["year", "month", "agency"] = Field(
+        default="year", description="One row for the year, one per month, or one per agency."
+    )
+    agency_id: UUID | None = Field(default=None, description="Only this agency.")
+
+
+class IndicatorRow(BaseModel):
+    first: date
+    last: date
+    agency_id: UUID | None = Field(description="The agency, or null for the district.")
+    acts: int = Field(
+        description="Inspections, penalties, patrols, on-site and education "
+        "corrections (each credited to its lead agency)."
+    )
+    certified_officers: int = Field(description="Holding a certificate on the period's last day.")
+    participating_officers: int = Field(description="Of those, named on at least one act.")
+    agencies: int
+    performing_agencies: int = Field(description="Agencies leading or taking part in an act.")
+    per_capita_actions: float
+    participation_rate: float = Field(description="Percent, one decimal.")
+    performance_rate: float = Field(description="Percent, one decimal.")
+
+
+class IndicatorsView(BaseModel):
+    """The supervision indicators (人均执法量, 人员参与率, 履职率)."""
+
+    year: int
+    by: str
+    rows: list[IndicatorRow]
+
+
+def _row(found: queries.Indicators, agency_id: UUID | None) -> IndicatorRow:
+    return IndicatorRow(
+        first=found.first,
+        last=found.last,
+        agency_id=agency_id,
+        acts=found.acts,
+        certified_officers=found.certified_officers,
+        participating_officers=found.participating_officers,
+        agencies=found.agencies,
+        performing_agencies=found.performing_agencies,
+        per_capita_actions=found.per_capita_actions,
+        participation_rate=found.participation_rate,
+        performance_rate=found.performance_rate,
+    )
+
+
+async def get_indicators(request: Request) -> Response:
+    actor = require_role(request, READERS)
+    query = parse_query(request, IndicatorsQuery)
+    agency_id = slice_of(actor, query.agency_id)
+    first, last = queries.year_period(query.year)
+
+    def read(conn: queries.Connection) -> list[IndicatorRow]:
+        with queries.snapshot(conn):
+            if query.by == "month":
+                months = queries.indicators_by_month(conn, query.year, agency_id)
+                return [_row(m, agency_id) for m in months]
+            if query.by == "agency":
+                every = queries.indicators_by_agency(conn, first, last)
+                return [_row(found, a) for a, found in every.items() if agency_id in (None, a)]
+            return [_row(queries.indicators(conn, first, last, agency_id), agency_id)]
+
+    rows = await read_views(request, read)
+    return json_response(IndicatorsView(year=query.year, by=query.by, rows=rows))
+
+
+# Acts per day ---------------------------------------------------------------------------------
+
+
+class DayActs(BaseModel):
+    day: date
+    kind: str
+    n: int
+
+
+class ActsView(BaseModel):
+    """Acts per day by kind (``inspection``, ``penalty``, ``patrol`` …), credited once each."""
+
+    first: date
+    last: date
+    agency_id: UUID | None
+    totals: dict[str, int] = Field(description="The period's acts by kind.")
+    days: list[DayActs]
+
+
+async def get_acts(request: Request) -> Response:
+    actor = require_role(request, READERS)
+    query = parse_query(request, Period)
+    agency_id = slice_of(actor, query.agency_id)
+
+    def read(conn: queries.Connection) -> ActsView:
+        rows = queries.acts_per_day(conn, query.first, query.last, agency_id)
+        totals: dict[str, int] = {}
+        for _, kind, n in rows:
+            totals[kind] = totals.get(kind, 0) + n
+        return ActsView(
+            first=query.first,
+            last=query.last,
+            agency_id=agency_id,
+            totals=dict(sorted(totals.items())),
+            days=[DayActs(day=d, kind=k, n=n) for d, k, n in rows],
+        )
+
+    return json_response(await read_views(request, read))
+
+
+# Overdue ------------------------------------------------------------------------------------
+
+
+class OverdueQuery(Query):
+    on: date | None = Field(default=None, description="The day asked about (default today).")
+    agency_id: UUID | None = Field(default=None, description="Only this agency's.")
+
+
+class CaseItem(BaseModel):
+    case_id: UUID
+    case_no: str
+    agency_id: UUID
+    opened_on: date
+    decision_due_on: date | None
+    stage: str
+    extensions: int
+    legal_review_requested_on: date | None
+
+
+class TicketItem(BaseModel):
+    ticket_id: UUID
+    ticket_no: str
+    status: str
+    category: str
+    agency_id: UUID | None
+    received_on: date
+    deadline: date
+
+
+class OverdueView(BaseModel):
+    """What is late on a day: ordinary cases past their decision deadline (90 days from filing,
+    or the extension's), 12345 tickets past theirs, and decisions awaiting legal review."""
+
+    on: date
+    agency_id: UUID | None
+    overdue_cases: list[CaseItem]
+    awaiting_legal_review: list[CaseItem]
+    overdue_tickets: list[TicketItem]
+
+
+def _case(found: queries.OpenCase) -> CaseItem:
+    return CaseItem.model_validate(found, from_attributes=True)
+
+
+async def get_overdue(request: Request) -> Response:
+    actor = require_role(request, READERS)
+    query = parse_query(request, OverdueQuery)
+    agency_id = slice_of(actor, query.agency_id)
+    on = query.on or today()
+
+    def read(conn: queries.Connection) -> OverdueView:
+        with queries.snapshot(conn):
+            return OverdueView(
+                on=on,
+                agency_id=agency_id,
+                overdue_cases=[_case(c) for c in queries.overdue_cases(conn, on, agency_id)],
+                awaiting_legal_review=[
+                    _case(c) for c in queries.awaiting_legal_review(conn, agency_id)
+                ],
+                overdue_tickets=[
+                    TicketItem.model_validate(t, from_attributes=True)
+                    for t in queries.overdue_tickets(conn, on, agency_id)
+                ],
+            )
+
+    return json_response(await read_views(request, read))
+
+
+# Collaboration --------------------------------------------------------------------------------
+
+
+class YearQuery(Query):
+    year: int = Year
+    agency_id: UUID | None = Field(default=None, description="Only this agency's.")
+
+
+class PartnerRow(BaseModel):
+    region: str
+    actions: int = Field(description="Joint actions started in the year with this region.")
+    sites_checked: int
+    problems_found: int
+    problems_rectified: int
+    rectified_on_the_spot: int
+    meetings: int
+    transfers_referred: int
+    transfers_received: int
+    cross_regional_cases: int = Field(description="Opened in the year with this region.")
+
+
+class CollaborationView(BaseModel):
+    """Beijing-Tianjin-Hebei collaboration per partner region (a record naming several regions
+    counts for each)."""
+
+    year: int
+    agency_id: UUID | None
+    regions: list[PartnerRow]
+
+
+async def get_collaboration(request: Request) -> Response:
+    actor = require_role(request, READERS)
+    query = parse_query(request, YearQuery)
+    agency_id = slice_of(actor, query.agency_id)
+    first, last = queries.year_period(query.year)
+
+    def read(conn: queries.Connection) -> list[PartnerRow]:
+        found = queries.collaboration_by_region(conn, first, last, agency_id)
+        return [PartnerRow(region=region, **figures) for region, figures in found.items()]
+
+    rows = await read_views(request, read)
+    return json_response(CollaborationView(year=query.year, agency_id=agency_id, regions=rows))
+
+
+# Plans --------------------------------------------------------------------------------------
+
+
+class PlanRow(BaseModel):
+    kind: str
+    plans: int
+    completed: int
+    tasks: int
+    tasks_inspected: int
+    tasks_exempted: int
+    tasks_merged: int
+    tasks_cancelled: int
+    tasks_settled: int = Field(description="Inspected, exempted or cancelled.")
+
+
+class PlansView(BaseModel):
+    """The year's inspection plans and their tasks by kind, and how far they got."""
+
+    year: int
+    agency_id: UUID | None
+    kinds: list[PlanRow]
+
+
+async def get_plans(request: Request) -> Response:
+    actor = require_role(request, READERS)
+    query = parse_query(request, YearQuery)
+    agency_id = slice_of(actor, query.agency_id)
+
+    def read(conn: queries.Connection) -> list[PlanRow]:
+        found = queries.plans_by_kind(conn, query.year, agency_id)
+        return [
+            PlanRow(tasks_settled=f.tasks_settled, **asdict(f)) for _, f in sorted(found.items())
+        ]
+
+    rows = await read_views(request, read)
+    return json_response(PlansView(year=query.year, agency_id=agency_id, kinds=rows))
+
+
+def routes() -> list[ApiRoute]:
+    def route(
+        path: str,
+        endpoint: Endpoint,
+        name: str,
+        summary: str,
+        query: type[BaseModel],
+        response: type[BaseModel],
+    ) -> ApiRoute:
+        return ApiRoute(
+            "GET",
+            f"{API}/{path}",
+            endpoint,
+            name,
+            summary,
+            "views",
+            READERS,
+            query_model=query,
+            response_model=response,
+            description="Agency officers read their own agency's slice only.",
+        )
+
+    return [
+        route(
+            "indicators",
+            get_indicators,
+            "get_indicators",
+            "Supervision indicators per year, month or agency",
+            IndicatorsQuery,
+            IndicatorsView,
+        ),
+        route("acts", get_acts, "get_acts", "Acts per day by kind", Period, ActsView),
+        route(
+            "overdue",
+            get_overdue,
+            "get_overdue",
+            "Overdue cases and tickets, decisions awaiting legal review",
+            OverdueQuery,
+            OverdueView,
+        ),
+        route(
+            "collaboration",
+            get_collaboration,
+            "get_collaboration",
+            "Collaboration per partner region",
+            YearQuery,
+            CollaborationView,
+        ),
+        route("plans", get_plans, "get_plans", "Plans and tasks by kind", YearQuery, PlansView),
+    ]

@@ -1,0 +1,194 @@
+"""The annual report and the dashboard's views over HTTP: figures equal to the report computed
+from the views, Markdown in both languages, 422 problems for bad queries, and who reads what."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import psycopg
+import pytest
+
+from domain.actors import Role
+from domain.application import SupervisionLedger
+from domain.registry.agency import Agency
+from gateway.demo import load_demo
+from infra.postgres import Database
+from infra.wiring import follower_for
+from projections.report import REPORT_KEYS, compute_report
+from tests.conftest import Clients
+from tests.e2e.test_registry_api import assert_problem
+
+API = "/api/v1"
+MSA, ECO = Agency.create_id("MSA"), Agency.create_id("ECO")
+
+
+@pytest.fixture
+def demo(ledger: SupervisionLedger, database: Database) -> Iterator[Database]:
+    """The demo data set, projected by the embedded follower."""
+    load_demo(ledger)
+    follower = follower_for(ledger, database)
+    follower.catch_up()
+    follower.close()
+    yield database
+
+
+def test_the_report_is_the_views_figures_for_the_office_and_auditors(
+    clients: Clients, demo: Database
+) -> None:
+    expected = compute_report(demo.url, 2023)
+    for client in (clients.office, clients.auditor):
+        answer = client.get(f"{API}/report", params={"year": 2023})
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["content-type"] == "application/json"
+        assert answer.json() == expected
+    assert set(REPORT_KEYS) <= set(expected)
+    assert expected["inspections"] == 1 and expected["penalties"] == 2
+
+
+def test_only_the_office_and_auditors_read_the_report(clients: Clients, demo: Database) -> None:
+    query = {"year": 2023}
+    assert_problem(clients.officer_of(MSA).get(f"{API}/report", params=query), 403, "forbidden")
+    assert_problem(clients.partner("tangshan").get(f"{API}/report", params=query), 403, "forbidden")
+    assert_problem(clients.anonymous.get(f"{API}/report", params=query), 401, "unauthenticated")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"year": "1999"},
+        {"year": "2101"},
+        {"year": "twenty"},
+        {},
+        {"year": "2023", "format": "markdown"},
+        {"year": "2023", "years": "2022"},
+    ],
+)
+def test_a_bad_query_is_a_422_problem(
+    clients: Clients, demo: Database, query: dict[str, str]
+) -> None:
+    body = assert_problem(clients.office.get(f"{API}/report", params=query), 422, "invalid-request")
+    assert body["errors"]
+
+
+def test_the_report_in_markdown_in_both_languages_or_one(clients: Clients, demo: Database) -> None:
+    both = clients.office.get(f"{API}/report/markdown", params={"year": 2023})
+    assert both.status_code == 200
+    assert both.headers["content-type"].startswith("text/markdown")
+    assert "# 滨海新区2023年行政执法基本情况" in both.text
+    assert "| 行政检查 | 1次 |" in both.text
+    assert "| Inspections | 1 |" in both.text
+    chinese = clients.auditor.get(f"{API}/report/markdown", params={"year": 2023, "lang": "zh"})
+    assert "| 行政处罚 | 2起 |" in chinese.text
+    assert "Inspections" not in chinese.text
+    queries: list[dict[str, str | int]] = [{"year": 2023, "lang": "fr"}, {"year": 1999}]
+    for query in queries:
+        wrong = clients.office.get(f"{API}/report/markdown", params=query)
+        assert_problem(wrong, 422, "invalid-request")
+    officer = clients.officer_of(MSA).get(f"{API}/report/markdown", params={"year": 2023})
+    assert_problem(officer, 403, "forbidden")
+
+
+def test_the_views_answer_503_until_the_projections_have_run(
+    clients: Clients, database: Database
+) -> None:
+    # A ledger whose projections never ran (the gateway creates no views itself).
+    with psycopg.connect(database.url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS views CASCADE")
+    answer = clients.office.get(f"{API}/report", params={"year": 2023})
+    assert_problem(answer, 503, "views-not-ready")
+    assert answer.headers["retry-after"] == "5"
+
+
+def test_indicators_per_year_month_and_agency(clients: Clients, demo: Database) -> None:
+    year = clients.office.get(f"{API}/views/indicators", params={"year": 2023}).json()
+    [district] = year["rows"]
+    report = compute_report(demo.url, 2023)
+    assert district["agency_id"] is None
+    assert district["per_capita_actions"] == report["per_capita_actions"]
+    assert district["participation_rate"] == report["participation_rate"]
+    assert district["performance_rate"] == report["performance_rate"]
+    months = clients.auditor.get(
+        f"{API}/views/indicators", params={"year": 2023, "by": "month"}
+    ).json()["rows"]
+    assert [m["first"] for m in months][:2] == ["2023-01-01", "2023-02-01"]
+    assert sum(m["acts"] for m in months) == district["acts"]
+    agencies = clients.office.get(
+        f"{API}/views/indicators", params={"year": 2023, "by": "agency"}
+    ).json()["rows"]
+    assert {r["agency_id"] for r in agencies} == {
+        str(Agency.create_id(code)) for code in ("MSA", "ECO", "URB")
+    }
+
+
+def test_an_agency_officer_reads_its_own_slice_only(clients: Clients, demo: Database) -> None:
+    officer = clients.officer_of(MSA)
+    own = officer.get(f"{API}/views/indicators", params={"year": 2023, "by": "agency"}).json()
+    assert [r["agency_id"] for r in own["rows"]] == [str(MSA)]
+    acts = officer.get(f"{API}/views/acts", params={"first": "2023-01-01", "last": "2023-12-31"})
+    assert acts.json()["agency_id"] == str(MSA)
+    other = officer.get(f"{API}/views/overdue", params={"agency_id": str(ECO)})
+    assert_problem(other, 403, "forbidden")
+    assert_problem(
+        clients.partner("tangshan").get(f"{API}/views/collaboration", params={"year": 2023}),
+        403,
+        "forbidden",
+    )
+
+
+def test_acts_per_day_by_kind(clients: Clients, demo: Database) -> None:
+    april = clients.office.get(
+        f"{API}/views/acts", params={"first": "2023-04-01", "last": "2023-04-30"}
+    ).json()
+    assert {"day": "2023-04-10", "kind": "inspection", "n": 1} in april["days"]
+    assert april["totals"]["on_site_correction"] == 1
+    reversed_period = {"first": "2023-04-30", "last": "2023-04-01"}
+    too_long = {"first": "2022-01-01", "last": "2023-12-31"}
+    for query in (reversed_period, too_long, {"first": "2023-04-01"}):
+        answer = clients.office.get(f"{API}/views/acts", params=query)
+        assert_problem(answer, 422, "invalid-request")
+
+
+def test_overdue_cases_and_tickets_on_a_day(clients: Clients, demo: Database) -> None:
+    answer = clients.office.get(f"{API}/views/overdue", params={"on": "2023-12-31"})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["on"] == "2023-12-31"
+    assert set(body) == {
+        "on",
+        "agency_id",
+        "overdue_cases",
+        "awaiting_legal_review",
+        "overdue_tickets",
+    }
+    today = clients.auditor.get(f"{API}/views/overdue").json()
+    assert date.fromisoformat(today["on"]) >= date(2023, 12, 31)
+
+
+def test_collaboration_per_partner_region_and_plans_by_kind(
+    clients: Clients, demo: Database
+) -> None:
+    regions = clients.office.get(f"{API}/views/collaboration", params={"year": 2023}).json()
+    tangshan = next(r for r in regions["regions"] if r["region"] == "tangshan")
+    assert tangshan["actions"] == 1 and tangshan["sites_checked"] >= 1
+    plans = clients.office.get(f"{API}/views/plans", params={"year": 2023}).json()
+    kinds = {k["kind"]: k for k in plans["kinds"]}
+    assert set(kinds) == {"special", "routine", "double_random", "joint_random"}
+    assert kinds["special"]["tasks_merged"] >= 1
+
+
+def test_the_openapi_document_describes_the_report_and_the_views(clients: Clients) -> None:
+    document = clients.anonymous.get("/openapi.json").json()
+    report = document["paths"]["/api/v1/report"]["get"]
+    assert report["x-roles"] == sorted([Role.AUDITOR.value, Role.SUPERVISOR.value])
+    assert {p["name"] for p in report["parameters"]} == {"year"}
+    markdown = document["paths"]["/api/v1/report/markdown"]["get"]
+    assert {p["name"] for p in markdown["parameters"]} == {"year", "lang"}
+    assert set(markdown["responses"]["200"]["content"]) == {"text/markdown"}
+    schema = report["responses"]["200"]["content"]["application/json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/AnnualReport"}
+    assert set(REPORT_KEYS) <= set(document["components"]["schemas"]["AnnualReport"]["properties"])
+    for path in ("indicators", "acts", "overdue", "collaboration", "plans"):
+        operation = document["paths"][f"/api/v1/views/{path}"]["get"]
+        assert "agency_officer" in operation["x-roles"]
+        assert "$ref" in operation["responses"]["200"]["content"]["application/json"]["schema"]
