@@ -42,8 +42,9 @@ from typing import Any
 from uuid import UUID
 
 import orjson
-from eventsourcing.persistence import Notification, StoredEvent
+from eventsourcing.persistence import InterfaceError, Notification, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
+from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
@@ -284,6 +285,22 @@ class LedgerRecorder(PostgresApplicationRecorder):
                 "ALTER TABLE {schema}.{table} ENABLE TRIGGER {guard_trigger}",
             ):
                 curs.execute(SQL(statement).format(**names))
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        # The library sends a transaction's statements in psycopg's pipeline mode. With psycopg
+        # 3.3.9 a pipeline whose events exceed the socket buffer (a few hundred KB: a large
+        # group commit, a simulation batch) can hang for ever, client and server each waiting
+        # for the other. Plain statements in one transaction cost a few more round trips and
+        # cannot hang; everything else is the library's (lock, notify, insert, ids).
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            self._insert_events(curs, stored_events, **kwargs)
+            if not stored_events:
+                return None
+            self._insert_stored_events(curs, stored_events, **kwargs)
+            return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
 
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any

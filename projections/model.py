@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from consumers.envelope import Envelope
 
@@ -50,15 +50,15 @@ class Table:
         return statements
 
 
-@dataclass(frozen=True, slots=True)
-class Add:
+# Named tuples rather than dataclasses: a district year makes half a million of them in a
+# rebuild, and a named tuple is built several times faster than a frozen dataclass.
+class Add(NamedTuple):
     table: Table
     key: Key
     deltas: Mapping[str, int]
 
 
-@dataclass(frozen=True, slots=True)
-class Put:
+class Put(NamedTuple):
     table: Table
     key: Key
     values: Mapping[str, Any]

@@ -231,3 +231,26 @@ def test_concurrent_retries_with_one_key_write_once(
     assert rows(
         database, "SELECT count(*) FROM supervisionledger_events WHERE topic = 'Officer.Registered'"
     ) == [(1,)]
+
+
+@pytest.mark.timeout(120)
+def test_large_transactions_go_through(ledger: SupervisionLedger, database: Database) -> None:
+    # Group commits and simulation batches write hundreds of events per transaction; psycopg's
+    # pipeline mode (the library's default insert) could hang on transactions this size.
+    from domain.base import EventMeta, recording_as
+    from domain.registry.entity import Entity
+    from tests.builders import uscc
+
+    with recording_as(EventMeta(principal="t", role=Role.SYSTEM, correlation_id="c" * 60)):
+        for round_ in range(10):
+            entities = [
+                Entity(
+                    uscc=uscc(round_ * 1000 + n),
+                    name="名" * 200,
+                    address="地址" * 150,
+                    grid_cell=None,
+                )
+                for n in range(600)
+            ]
+            ledger.save(*entities)
+    assert rows(database, "SELECT count(*) FROM supervisionledger_events") == [(6000,)]
