@@ -220,9 +220,13 @@ class SupervisionLedger(Application[UUID]):
             cached = self.cache.get(ident)
             if cached is not None:
                 return cached
+            if self.cache.is_absent(ident):
+                return None
         try:
             loaded: Aggregate = self.repository.get(ident)
         except AggregateNotFoundError:
+            if self.cache is not None:
+                self.cache.mark_absent(ident)
             return None
         if self.cache is not None:
             self.cache.put([loaded])

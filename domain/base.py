@@ -11,10 +11,13 @@ service sets it once per command (a context variable), so aggregate methods neve
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from enum import Enum
 from typing import Any, ClassVar
 from uuid import UUID, uuid4
 
@@ -88,6 +91,39 @@ def plural(kind: str) -> str:
     return kind + "s"
 
 
+_IMMUTABLE = (
+    str,
+    int,
+    float,
+    bool,
+    bytes,
+    type(None),
+    UUID,
+    date,
+    datetime,
+    time,
+    timedelta,
+    Decimal,
+    Enum,
+    frozenset,
+)
+
+
+def _copied(value: Any, memo: dict[int, Any]) -> Any:
+    """A deep copy that shares what cannot change (see ``Aggregate.__deepcopy__``)."""
+    if isinstance(value, _IMMUTABLE):
+        return value
+    if isinstance(value, list):
+        return [_copied(v, memo) for v in value]
+    if isinstance(value, dict):
+        return {k: _copied(v, memo) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return tuple(_copied(v, memo) for v in value)
+    if isinstance(value, BaseModel) and value.model_config.get("frozen"):
+        return value
+    return copy.deepcopy(value, memo)
+
+
 class Aggregate(BaseAggregate[UUID]):
     """Base of all aggregates. ``KIND`` names it in URLs and audit trails."""
 
@@ -109,6 +145,16 @@ class Aggregate(BaseAggregate[UUID]):
 
     class Created(Event, CanInitAggregate[UUID]):
         originator_topic: str
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Aggregate:
+        # Commands work on copies of cached aggregates (a refused command must leave them as
+        # they were). The generic deepcopy walks every UUID, date and frozen value object
+        # through __reduce_ex__; those are immutable, so they are shared, and only containers
+        # and mutable models are copied. Several times faster on a plan with its tasks.
+        clone = object.__new__(type(self))
+        memo[id(self)] = clone
+        clone.__dict__.update({k: _copied(v, memo) for k, v in self.__dict__.items()})
+        return clone
 
     def agency_scope(self) -> frozenset[UUID] | None:
         """The agencies whose record this is; ``None`` for shared registry data."""

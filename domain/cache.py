@@ -41,6 +41,10 @@ class AggregateCache:
         self._size = size
         self._scan_limit = scan_limit
         self._entries: OrderedDict[UUID, Aggregate] = OrderedDict()
+        # Ids known not to exist (as of the last refresh): records about to be created are
+        # looked up first ("is there an entity-year yet?"), and each lookup would otherwise be
+        # a round trip. The change feed lists every creation, so these are kept honest too.
+        self._absent: OrderedDict[UUID, None] = OrderedDict()
         self._lock = threading.Lock()
         self._position = feed.last_position()
 
@@ -51,9 +55,11 @@ class AggregateCache:
             if len(changes) >= self._scan_limit:
                 # Far behind (a bulk load elsewhere): starting afresh is cheaper than catching up.
                 self._entries.clear()
+                self._absent.clear()
                 self._position = self._feed.last_position()
                 return
             for position, ident, version, topic in changes:
+                self._absent.pop(ident, None)
                 if topic in FORGETTING:
                     # Personal data was erased somewhere: cached records may hold it opened.
                     self._entries.clear()
@@ -70,6 +76,16 @@ class AggregateCache:
             self._entries.move_to_end(ident)
         return copy.deepcopy(found)
 
+    def is_absent(self, ident: UUID) -> bool:
+        with self._lock:
+            return ident in self._absent
+
+    def mark_absent(self, ident: UUID) -> None:
+        with self._lock:
+            self._absent[ident] = None
+            while len(self._absent) > self._size:
+                self._absent.popitem(last=False)
+
     def put(self, aggregates: Iterable[Aggregate]) -> None:
         """Remember aggregates as loaded or just saved (none may hold pending events)."""
         with self._lock:
@@ -77,6 +93,7 @@ class AggregateCache:
                 if aggregate.pending_events:
                     continue  # not written yet: never cache a state the store may not hold
                 current = self._entries.get(aggregate.id)
+                self._absent.pop(aggregate.id, None)
                 if current is None or current.version <= aggregate.version:
                     self._entries[aggregate.id] = copy.deepcopy(aggregate)
                     self._entries.move_to_end(aggregate.id)

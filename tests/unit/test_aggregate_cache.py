@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID, uuid4
 
 import pytest
@@ -94,3 +95,28 @@ def test_an_erasure_anywhere_empties_the_cache() -> None:
     feed.write(uuid4(), 1, "PersonalDataErasure.Recorded")
     cache.refresh()
     assert cache.get(officer.id) is None
+
+
+def test_a_copy_shares_nothing_that_can_change() -> None:
+    import copy
+
+    officer = saved_officer()
+    officer.issue_certificate(number="C-1", issued_on=date(2023, 1, 1))
+    clone = copy.deepcopy(officer)
+    assert clone == officer and clone is not officer
+    clone.certificates[0].revoked_on = date(2023, 6, 1)  # certificates are mutable models
+    clone.certificates.append(clone.certificates[0])
+    assert officer.certificates[0].revoked_on is None
+    assert len(officer.certificates) == 1
+    assert clone.id == officer.id and clone.pending_events is not officer.pending_events
+
+
+def test_an_id_known_absent_is_forgotten_when_the_log_shows_it_created() -> None:
+    feed = FakeFeed()
+    cache = AggregateCache(feed)
+    ident = uuid4()
+    cache.mark_absent(ident)
+    assert cache.is_absent(ident)
+    feed.write(ident, 1, "Entity.Registered")  # created by another process
+    cache.refresh()
+    assert not cache.is_absent(ident)
