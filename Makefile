@@ -48,7 +48,7 @@ fmt: $(STAMP) ## Format and fix what ruff can
 	$(PY) -m ruff check --fix .
 
 bench: $(STAMP) ## Run the benchmarks (figures as ratios against their baselines)
-	$(PY) -m infra.bench
+	$(PY) -m infra.bench $(ARGS)
 
 CHROMIUM := /usr/bin/chromium
 

@@ -294,8 +294,7 @@ def _upsert(cur: Cursor, table: Table, columns: tuple[str, ...], rows: Rows, *, 
     stage = sql.Identifier(f"stage_{table.name}")
     cur.execute(
         sql.SQL(
-            "CREATE TEMP TABLE IF NOT EXISTS {stage} AS "
-            "SELECT * FROM {schema}.{table} WITH NO DATA"
+            "CREATE TEMP TABLE IF NOT EXISTS {stage} AS SELECT * FROM {schema}.{table} WITH NO DATA"
         ).format(stage=stage, **parts)
     )
     cur.execute(sql.SQL("TRUNCATE {stage}").format(stage=stage))

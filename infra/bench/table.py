@@ -18,6 +18,7 @@ TARGETS: dict[str, tuple[str, float]] = {
     "commands_http.commands_per_s": ("ge", 2_000),
     "commands_http.p99_ms_at_half_load": ("le", 25),
     "year.projection_seconds": ("le", 60),
+    "year.rebuild_events_per_s": ("ge", 50_000),
     "audit.replay_p99_ms": ("le", 5),
     "audit.verify_events_per_s": ("ge", 100_000),
 }

@@ -1,0 +1,60 @@
+"""A district's year: simulate it through the real commands, project it, rebuild it.
+
+Figures: the simulation's time and rate (every rule applies), the time to project the whole
+year (the embedded feed, all projections, from zero), and a full rebuild's events/s beside a
+raw PostgreSQL COPY of the same rows. ``--quick`` simulates the reduced profile instead.
+"""
+
+from __future__ import annotations
+
+import time
+
+from consumers.follower import rebuild
+from gateway.cli_simulate import profile_path
+from gateway.simulation.engine import open_simulation_ledger
+from gateway.simulation.engine import run as drive
+from gateway.simulation.profile import load_profile
+from gateway.simulation.simulate import phases, published_exemption_lists
+from gateway.simulation.year import plan_year
+from infra.bench.env import BenchEnv, rate
+from infra.bench.pipeline import _raw_copy_seconds
+from infra.wiring import follower_for
+from projections.registry import all_projections
+
+
+def run(env: BenchEnv, quick: bool) -> dict[str, float]:
+    profile = load_profile(profile_path("binhai-2023-reduced" if quick else "binhai-2023"))
+    database = env.fresh_database()
+    ledger = open_simulation_ledger(database, pool_size=4)
+    try:
+        year = plan_year(profile, seed=1)
+        tally = drive(
+            ledger,
+            phases(year, published_exemption_lists(ledger)),
+            correlation="bench",
+        )
+        if tally.refusals:
+            raise RuntimeError(f"the simulation had {len(tally.refusals)} refusals")
+        follower = follower_for(ledger, database)
+        started = time.perf_counter()
+        projected = follower.catch_up()
+        projection_seconds = time.perf_counter() - started
+        copy_seconds = _raw_copy_seconds(database)
+        started = time.perf_counter()
+        rebuilt = rebuild(follower.events, follower.store, all_projections())
+        rebuild_seconds = time.perf_counter() - started
+        follower.close()
+    finally:
+        ledger.close()
+    rebuild_rate, copy_rate = rate(rebuilt, rebuild_seconds), rate(rebuilt, copy_seconds)
+    return {
+        "events": float(tally.events),
+        "commands": float(tally.commands),
+        "simulation_seconds": tally.seconds,
+        "simulation_commands_per_s": tally.commands_per_second,
+        "projection_seconds": projection_seconds,
+        "projection_events_per_s": rate(projected, projection_seconds),
+        "rebuild_events_per_s": rebuild_rate,
+        "raw_copy_rows_per_s": copy_rate,
+        "rebuild_ratio": rebuild_rate / copy_rate,
+    }
