@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import signal
 import sys
 import threading
 import time
@@ -14,11 +13,9 @@ import typer
 from pydantic import ValidationError
 
 from domain.actors import Role
-from domain.application import SupervisionLedger
 from gateway.auth import TokenStore, grant_token, save_grants
+from gateway.command_line import fail, open_or_exit, settings_or_exit, stop_on_signals
 from gateway.plugins import modules
-from infra.postgres import Database, DatabaseUnavailableError
-from infra.settings import Settings, load_settings
 
 app = typer.Typer(
     name="ledger",
@@ -29,21 +26,6 @@ app = typer.Typer(
 )
 tokens_app = typer.Typer(help="Bearer tokens (only their hashes are stored).", no_args_is_help=True)
 app.add_typer(tokens_app, name="tokens")
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print a one-line error and return the exit to raise."""
-    typer.echo(f"ledger: {message}", err=True)
-    return typer.Exit(code)
-
-
-def settings_or_exit() -> Settings:
-    try:
-        return load_settings()
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = "LEDGER_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
-        raise fail(f"invalid setting {where}: {first['msg']}", 2) from None
 
 
 @app.command()
@@ -58,16 +40,20 @@ def serve(
     import uvicorn
 
     from gateway.app import create_app
-    from gateway.demo import demo_grants, load_demo
+    from gateway.demo import demo_grants, demo_present, load_demo
     from infra.integrity.wiring import SigningKeyMissingError, checkpointer_for
-    from infra.wiring import follower_for, projection_store
+    from infra.wiring import follower_for, projection_store, when_ready
 
-    settings, database, ledger = _open()
+    settings, database, ledger = open_or_exit(wait=True)
     if demo:
-        loaded = load_demo(ledger)
+        if load_demo(ledger):
+            typer.echo("demo data loaded")
+        elif demo_present(ledger):
+            typer.echo("demo data already present")
+        else:
+            typer.echo("demo data not loaded: the ledger already holds records")
         made = demo_grants()
         save_grants(settings.resolved_tokens_file, [g for _, _, g in made], replace_label="demo")
-        typer.echo("demo data " + ("loaded" if loaded else "already present"))
         typer.echo(
             f"\nThe ledger is at http://{host}:{port}/  (API: /api/v1, OpenAPI: /openapi.json)\n"
         )
@@ -80,7 +66,7 @@ def serve(
         )
     # The views exist (empty, at worst) before the first request reads them, whichever process
     # will fill them: the follower below, or `ledger project` behind Kafka.
-    projection_store(database).close()
+    when_ready(lambda: projection_store(database)).close()
     tokens = TokenStore.watching(settings.tokens, settings.resolved_tokens_file)
     web = create_app(ledger, tokens, settings)
     logging.basicConfig(
@@ -122,34 +108,9 @@ def _msa() -> UUID:
 @app.command()
 def init() -> None:
     """Create the event store's tables (every service also does this at start, safely)."""
-    from infra.wiring import open_from_settings
-
-    settings = settings_or_exit()
-    try:
-        database, ledger = open_from_settings(settings)
-    except DatabaseUnavailableError as error:
-        raise fail(str(error)) from None
+    _, database, ledger = open_or_exit()
     ledger.close()
     typer.echo(f"event store ready in database {database.dbname}")
-
-
-def _stop_on_signals() -> threading.Event:
-    """An event set by SIGTERM or SIGINT, so loops finish their batch and exit cleanly."""
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    return stop
-
-
-def _open() -> tuple[Settings, Database, SupervisionLedger]:
-    from infra.wiring import open_from_settings
-
-    settings = settings_or_exit()
-    try:
-        database, ledger = open_from_settings(settings)
-    except DatabaseUnavailableError as error:
-        raise fail(str(error)) from None
-    return settings, database, ledger
 
 
 @app.command()
@@ -157,14 +118,14 @@ def relay() -> None:
     """Relay every stored event to Kafka (CloudEvents), until stopped."""
     from infra.wiring import relay_for
 
-    settings, database, ledger = _open()
+    settings, database, ledger = open_or_exit(wait=True)
     try:
         worker = relay_for(ledger, database, settings)
     except ValueError as error:
         raise fail(str(error), 2) from None
     logging.basicConfig(level=logging.INFO, format="%(asctime)s relay %(levelname)s %(message)s")
     try:
-        worker.run(_stop_on_signals())
+        worker.run(stop_on_signals())
     finally:
         worker.close()
         ledger.close()
@@ -182,12 +143,12 @@ def project(
     """Run the projections until stopped: from Kafka, or straight from the event store."""
     from infra.wiring import follower_for, kafka_projector_for
 
-    settings, database, ledger = _open()
+    settings, database, ledger = open_or_exit(wait=True)
     chosen = feed or ("kafka" if settings.kafka_bootstrap else "store")
     if chosen not in ("kafka", "store"):
         raise fail("--feed is 'kafka' or 'store'", 2)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s project %(levelname)s %(message)s")
-    stop = _stop_on_signals()
+    stop = stop_on_signals()
     try:
         if chosen == "kafka":
             try:
@@ -216,7 +177,7 @@ def rebuild(
     from infra.wiring import event_log, projection_store
     from projections.registry import all_projections, by_names
 
-    _, database, ledger = _open()
+    _, database, ledger = open_or_exit()
     try:
         chosen = by_names(projection) if projection else all_projections()
     except KeyError as error:

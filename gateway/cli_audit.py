@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import getpass
 import logging
-import signal
 import sys
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
@@ -31,40 +29,14 @@ import orjson
 import typer
 from pydantic import ValidationError
 
+from gateway.command_line import fail, open_or_exit, settings_or_exit, stop_on_signals
+
 if TYPE_CHECKING:
-    from domain.application import SupervisionLedger
-    from infra.postgres import Database
     from infra.settings import Settings
 
 audit_app = typer.Typer(help="Tamper evidence: checkpoints, keys and proofs.", no_args_is_help=True)
 
 FORMATS = ("json", "markdown", "html")
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"ledger: {message}", err=True)
-    return typer.Exit(code)
-
-
-def _settings() -> Settings:
-    from infra.settings import load_settings
-
-    try:
-        return load_settings()
-    except ValidationError as error:
-        raise _fail(f"invalid setting: {error.errors()[0]['msg']}", 2) from None
-
-
-def _open() -> tuple[Settings, Database, SupervisionLedger]:
-    from infra.postgres import DatabaseUnavailableError
-    from infra.wiring import open_from_settings
-
-    settings = _settings()
-    try:
-        database, ledger = open_from_settings(settings)
-    except DatabaseUnavailableError as error:
-        raise _fail(str(error)) from None
-    return settings, database, ledger
 
 
 def _write(text: str, output: Path | None) -> None:
@@ -81,7 +53,7 @@ def _signer(settings: Settings) -> Any:
     try:
         return signer_from_settings(settings)
     except SigningKeyMissingError as error:
-        raise _fail(str(error), 2) from None
+        raise fail(str(error), 2) from None
 
 
 def _cli_actor() -> Any:
@@ -109,16 +81,16 @@ def history(
     from gateway.problems import ProblemError
 
     if form not in FORMATS:
-        raise _fail("--format is json, markdown or html", 2)
+        raise fail("--format is json, markdown or html", 2)
     try:
         query = HistoryQuery.model_validate({"as_of": as_of, "version": version, "format": form})
     except ValidationError as error:
-        raise _fail(f"--as-of: {error.errors()[0]['msg']}", 2) from None
-    _, _, ledger = _open()
+        raise fail(f"--as-of: {error.errors()[0]['msg']}", 2) from None
+    _, _, ledger = open_or_exit()
     try:
         case = case_file(ledger, _cli_actor(), kind, ident, query, channel="cli")
     except (NotFound, ProblemError) as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     finally:
         ledger.close()
     _write(render(case, form), output)
@@ -139,13 +111,13 @@ def verify(
     from infra.integrity.signing import CheckpointFormatError
     from infra.integrity.wiring import public_keys, tables_of
 
-    settings, database, ledger = _open()
+    settings, database, ledger = open_or_exit()
     try:
         if public_key:
             try:
                 keys = public_keys([path.read_bytes() for path in public_key])
             except (OSError, CheckpointFormatError) as error:
-                raise _fail(str(error), 2) from None
+                raise fail(str(error), 2) from None
         else:
             signer = _signer(settings)
             keys = {signer.key_id: signer.public_key}
@@ -182,16 +154,16 @@ def checkpointer(
 ) -> None:
     """Seal the log into signed checkpoints periodically (and publish them), until stopped."""
     from infra.integrity.wiring import checkpointer_for
+    from infra.wiring import when_ready
 
-    settings, database, ledger = _open()
+    settings, database, ledger = open_or_exit(wait=True)
     _signer(settings)
-    worker = checkpointer_for(ledger, database, settings)
+    # With Kafka, a broker still starting is waited for (the checkpoint topic is made first).
+    worker = when_ready(lambda: checkpointer_for(ledger, database, settings))
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s checkpointer %(levelname)s %(message)s"
     )
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+    stop = stop_on_signals()
     try:
         worker.run(stop, interval=interval or settings.checkpoint_interval, source=settings.source)
     finally:
@@ -208,14 +180,14 @@ def checkpoint_now() -> None:
     from consumers.checkpointer import LogTamperedError
     from infra.integrity.wiring import checkpointer_for
 
-    settings, database, ledger = _open()
+    settings, database, ledger = open_or_exit()
     _signer(settings)
     worker = checkpointer_for(ledger, database, settings)
     try:
         stored = worker.seal()
         published = worker.publish_pending(settings.source)
     except LogTamperedError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     finally:
         worker.close()
         ledger.close()
@@ -236,7 +208,7 @@ def list_checkpoints() -> None:
     """The signed checkpoints, newest first (JSON lines)."""
     from infra.integrity.service import checkpoints
 
-    _, _, ledger = _open()
+    _, _, ledger = open_or_exit()
     try:
         stored = checkpoints(ledger)
     finally:
@@ -250,7 +222,7 @@ def public_key(
     output: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
 ) -> None:
     """The public half of the checkpoint signing key (PEM)."""
-    signer = _signer(_settings())
+    signer = _signer(settings_or_exit())
     _write(signer.public_pem, output)
 
 
@@ -262,7 +234,7 @@ def new_key(
     from infra.integrity.signing import Signer
 
     if path.exists():
-        raise _fail(f"{path} exists; a signing key is never overwritten", 2)
+        raise fail(f"{path} exists; a signing key is never overwritten", 2)
     signer = Signer.from_file(path)
     typer.echo(f"created {path} (key id {signer.key_id}); its public half:")
     typer.echo(signer.public_pem)
@@ -280,12 +252,12 @@ def proof(
     from domain.errors import NotFound
     from infra.integrity import service
 
-    _, _, ledger = _open()
+    _, _, ledger = open_or_exit()
     try:
         event = service.event_at(ledger, position)
         document = service.inclusion_proof(ledger, service.TreeCache(), event, tree_size)
     except (NotFound, service.ProofUnavailableError, service.LogInconsistentError) as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     finally:
         ledger.close()
     _write(document.model_dump_json(indent=2), output)
@@ -300,11 +272,11 @@ def consistency(
     """The consistency proof between two checkpoints (JSON)."""
     from infra.integrity import service
 
-    _, _, ledger = _open()
+    _, _, ledger = open_or_exit()
     try:
         document = service.consistency_proof(ledger, service.TreeCache(), first, second)
     except (service.ProofUnavailableError, service.LogInconsistentError) as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     finally:
         ledger.close()
     _write(document.model_dump_json(indent=2), output)
@@ -323,7 +295,7 @@ def check_proof(
         key = load_public_key(public_key.read_bytes())
         document = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
     except (OSError, CheckpointFormatError) as error:
-        raise _fail(str(error), 2) from None
+        raise fail(str(error), 2) from None
     outcome = check(document, key)
     for line in outcome.checked:
         typer.echo(f"ok      {line}")

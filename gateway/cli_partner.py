@@ -13,41 +13,18 @@
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 from pathlib import Path
 from typing import Annotated
 
 import orjson
 import typer
-from pydantic import ValidationError
 
 from domain.collaboration.values import PartnerRegion
-from infra.postgres import DatabaseUnavailableError
-from infra.settings import Settings, load_settings
+from gateway.command_line import fail, open_or_exit, settings_or_exit, stop_on_signals
 
 partner_app = typer.Typer(help="Partner regions' feeds: the filter and the subscriber.")
 
 VERIFICATION_FAILED = 3
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"ledger: {message}", err=True)
-    return typer.Exit(code)
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ValidationError as error:
-        raise _fail(f"invalid setting: {error.errors()[0]['msg']}", 2) from None
-
-
-def _stop_on_signals() -> threading.Event:
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    return stop
 
 
 @partner_app.command("relay")
@@ -58,27 +35,19 @@ def relay(
 ) -> None:
     """Run the partner filter until stopped (collaboration events to each region's topic)."""
     from consumers.partner_filter import ChainLookup, PartnerFilter
-    from consumers.topics import ensure_topics
     from infra.integrity.wiring import tables_of
-    from infra.wiring import open_from_settings
+    from infra.wiring import topics_ready
 
-    settings = _settings()
-    if not settings.kafka_bootstrap:
-        raise _fail("LEDGER_KAFKA_BOOTSTRAP is not set: the partner feeds are Kafka topics", 2)
-    try:
-        database, ledger = open_from_settings(settings)
-    except DatabaseUnavailableError as error:
-        raise _fail(str(error)) from None
-    ensure_topics(
-        settings.kafka_bootstrap,
-        prefix=settings.kafka_topic_prefix,
-        replication=settings.kafka_replication,
-    )
+    bootstrap = settings_or_exit().kafka_bootstrap
+    if not bootstrap:
+        raise fail("LEDGER_KAFKA_BOOTSTRAP is not set: the partner feeds are Kafka topics", 2)
+    settings, database, ledger = open_or_exit(wait=True)
+    topics_ready(settings)  # a broker still starting is waited for
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s partner-filter %(levelname)s %(message)s"
     )
     worker = PartnerFilter(
-        settings.kafka_bootstrap,
+        bootstrap,
         ChainLookup(database.url, tables_of(ledger)),
         group_id=settings.partner_filter_group,
         topic_prefix=settings.kafka_topic_prefix,
@@ -86,7 +55,7 @@ def relay(
         source=settings.source,
     )
     try:
-        worker.run(_stop_on_signals())
+        worker.run(stop_on_signals())
     finally:
         worker.close()
         ledger.close()
@@ -115,15 +84,15 @@ def subscribe(
     from consumers.partner_subscriber import HttpProofSource, LocalCopy, PartnerSubscriber
     from infra.integrity.signing import CheckpointFormatError, load_public_key
 
-    settings = _settings()
+    settings = settings_or_exit()
     servers = bootstrap or settings.kafka_bootstrap
     if not servers:
-        raise _fail("no Kafka: give --bootstrap or set LEDGER_KAFKA_BOOTSTRAP", 2)
+        raise fail("no Kafka: give --bootstrap or set LEDGER_KAFKA_BOOTSTRAP", 2)
     try:
         key = load_public_key(public_key.read_bytes())
         token = token_file.read_text().strip()
     except (OSError, CheckpointFormatError) as error:
-        raise _fail(str(error), 2) from None
+        raise fail(str(error), 2) from None
     local = LocalCopy(copy or settings.data_dir / f"partner-{region.value}.sqlite")
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s partner-subscriber %(levelname)s %(message)s"
@@ -140,7 +109,7 @@ def subscribe(
         if until_idle:
             summary = subscriber.run_until_idle()
         else:
-            subscriber.run(_stop_on_signals())
+            subscriber.run(stop_on_signals())
             summary = local.summary()
     finally:
         subscriber.close()
@@ -166,7 +135,7 @@ def show(
     from consumers.partner_subscriber import LocalCopy
 
     if not copy.exists():
-        raise _fail(f"{copy} does not exist", 2)
+        raise fail(f"{copy} does not exist", 2)
     local = LocalCopy(copy)
     try:
         summary = local.summary()
@@ -191,7 +160,7 @@ def asyncapi(
     """Print the AsyncAPI 3.0 document of every Kafka topic of the ledger."""
     from consumers.asyncapi import asyncapi_document
 
-    settings = _settings()
+    settings = settings_or_exit()
     document = asyncapi_document(
         prefix=settings.kafka_topic_prefix, bootstrap=settings.kafka_bootstrap
     )

@@ -14,37 +14,21 @@ from typing import Annotated
 
 import orjson
 import typer
-from pydantic import ValidationError
 
 from domain.application import SupervisionLedger
 from domain.errors import DomainError
+from gateway.command_line import fail, open_or_exit
 from infra.eventstore import LedgerRecorder
-from infra.postgres import DatabaseUnavailableError
 from infra.privacy.erasure import ErasureGround, erase, subject_report
 from infra.privacy.vault import KeyVault
-from infra.settings import load_settings
 
 privacy_app = typer.Typer(
     help="Personal data: subject ids and lawful erasure.", no_args_is_help=True
 )
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"ledger: {message}", err=True)
-    return typer.Exit(code)
-
-
 def _open() -> tuple[SupervisionLedger, KeyVault, str]:
-    from infra.wiring import open_from_settings
-
-    try:
-        settings = load_settings()
-    except ValidationError as error:
-        raise _fail(f"invalid setting: {error.errors()[0]['msg']}", 2) from None
-    try:
-        database, ledger = open_from_settings(settings)
-    except DatabaseUnavailableError as error:
-        raise _fail(str(error)) from None
+    _, database, ledger = open_or_exit()
     recorder = ledger.recorder
     if not isinstance(recorder, LedgerRecorder):
         raise TypeError("the ledger's event store is not the ledger recorder")
@@ -62,7 +46,7 @@ def subject(
 ) -> None:
     """The subject ids a person may be recorded under, and what the ledger holds of each."""
     if not id_number and not name:
-        raise _fail("give --id-number, or --name (with --phone if one was recorded)", 2)
+        raise fail("give --id-number, or --name (with --phone if one was recorded)", 2)
     ledger, vault, table = _open()
     try:
         candidates = vault.candidate_subjects(id_number=id_number, name=name, phone=phone)
@@ -109,7 +93,7 @@ def erase_subject(
             note=note,
         )
     except DomainError as error:
-        raise _fail(error.message) from None
+        raise fail(error.message) from None
     finally:
         vault.close()
         ledger.close()

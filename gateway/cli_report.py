@@ -14,10 +14,8 @@ from typing import Annotated
 
 import orjson
 import typer
-from pydantic import ValidationError
 
-from infra.postgres import DatabaseUnavailableError
-from infra.settings import load_settings
+from gateway.command_line import open_or_exit
 from projections.report import LANGS, compute_report, render_markdowns
 
 
@@ -31,11 +29,6 @@ class Lang(StrEnum):
     EN = "en"
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"ledger: {message}", err=True)
-    return typer.Exit(code)
-
-
 def report(
     year: Annotated[int, typer.Option(help="The report's year.", min=2000, max=2100)],
     format: Annotated[Format, typer.Option(help="Markdown (default) or JSON.")] = Format.MARKDOWN,
@@ -44,16 +37,9 @@ def report(
     ] = None,
 ) -> None:
     """Print the annual report's basic situation (基本情况), computed from the projections."""
-    from infra.wiring import follower_for, open_from_settings
+    from infra.wiring import follower_for
 
-    try:
-        settings = load_settings()
-    except ValidationError as error:
-        raise _fail(f"invalid setting: {error.errors()[0]['msg']}", 2) from None
-    try:
-        database, ledger = open_from_settings(settings)
-    except DatabaseUnavailableError as error:
-        raise _fail(str(error)) from None
+    settings, database, ledger = open_or_exit()
     try:
         if not settings.kafka_bootstrap:
             follower = follower_for(ledger, database)

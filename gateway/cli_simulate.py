@@ -23,6 +23,7 @@ from rich.progress import (
 )
 
 from domain.application import SupervisionLedger
+from gateway.command_line import fail, settings_or_exit
 from gateway.simulation.engine import (
     Phase,
     Tally,
@@ -89,9 +90,6 @@ def simulate(
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Simulate a district's year of enforcement through the real commands."""
-    # Imported here: gateway.cli imports this module while it is itself being imported.
-    from gateway.cli import fail, settings_or_exit
-
     path = profile_path(profile)
     try:
         year = plan_year(load_profile(path), seed)

@@ -1,19 +1,17 @@
 """A small demo data set, so a newcomer running ``make run`` sees something at once.
 
-Every record is written through the real commands (every rule applies). Loading twice is
-harmless: a data set already present is left as it is.
+Every record is written through the real commands (every rule applies). The demo goes only
+into an empty ledger: a ledger holding any record — the demo's, or any other (a simulated
+year, a deployment's) — is left as it is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from uuid import UUID
 
-from domain.actors import SYSTEM, Role
+from domain.actors import Role
 from domain.application import SupervisionLedger
-from domain.commands import Command
-from domain.errors import AlreadyExists
 from domain.registry import commands as reg
 from domain.registry.agency import Agency
 from domain.registry.exemption_list import ExemptionItem
@@ -28,6 +26,7 @@ from gateway import (
     demo_planning,
 )
 from gateway.auth import Grant, grant_token
+from gateway.demo_run import create
 
 AGENCIES = [
     ("MSA", "滨海新区市场监督管理局", [EnforcementDomain.MARKET]),
@@ -57,29 +56,28 @@ def demo_uscc(seq: int) -> str:
     return first17 + check_character(first17)
 
 
-def _run(ledger: SupervisionLedger, command: Command) -> UUID | None:
-    try:
-        return ledger.execute(command, SYSTEM).id
-    except AlreadyExists:
-        return None
+def demo_present(ledger: SupervisionLedger) -> bool:
+    """Whether the demo data set is in the ledger (its market regulator is)."""
+    return Agency.create_id("MSA") in ledger.repository
 
 
 def load_demo(ledger: SupervisionLedger) -> bool:
-    """Load the demo data set; ``False`` when it was already there."""
-    if Agency.create_id("MSA") in ledger.repository:
+    """Load the demo data set into an empty ledger; ``False``, writing nothing, when the ledger
+    already holds records (the demo's or others: its commands would clash with them)."""
+    if ledger.recorder.max_notification_id():
         return False
     for code, name in [
         ("G-001", "新港街道一网格"),
         ("G-002", "新港街道二网格"),
         ("G-003", "塘沽街道一网格"),
     ]:
-        _run(ledger, reg.DefineGridCell(code=code, name=name, street=name[:4]))
+        create(ledger, reg.DefineGridCell(code=code, name=name, street=name[:4]))
     for code, name, domains in AGENCIES:
         agency_id = Agency.create_id(code)
-        _run(ledger, reg.RegisterAgency(code=code, name=name, domains=domains))
+        create(ledger, reg.RegisterAgency(code=code, name=name, domains=domains))
         for n in range(1, 4):
             officer_no = f"{code}-{n:03d}"
-            officer_id = _run(
+            officer_id = create(
                 ledger,
                 reg.RegisterOfficer(
                     officer_no=officer_no,
@@ -89,7 +87,7 @@ def load_demo(ledger: SupervisionLedger) -> bool:
                 ),
             )
             if officer_id is not None:
-                _run(
+                create(
                     ledger,
                     reg.IssueCertificate(
                         officer_id=officer_id,
@@ -98,13 +96,15 @@ def load_demo(ledger: SupervisionLedger) -> bool:
                     ),
                 )
     for seq, (name, rating, cell) in enumerate(ENTITIES, start=1):
-        entity_id = _run(ledger, reg.RegisterEntity(uscc=demo_uscc(seq), name=name, grid_cell=cell))
+        entity_id = create(
+            ledger, reg.RegisterEntity(uscc=demo_uscc(seq), name=name, grid_cell=cell)
+        )
         if entity_id is not None:
-            _run(
+            create(
                 ledger,
                 reg.RateEntityCredit(entity_id=entity_id, rating=rating, rated_on=date(2023, 1, 5)),
             )
-    _run(
+    create(
         ledger,
         reg.ListInspectionItem(
             code="MKT-001",
@@ -113,7 +113,7 @@ def load_demo(ledger: SupervisionLedger) -> bool:
             legal_basis="《中华人民共和国产品质量法》第十五条",
         ),
     )
-    _run(
+    create(
         ledger,
         reg.PublishExemptionList(
             domain=EnforcementDomain.MARKET,

@@ -19,25 +19,18 @@ from domain.cases.penalties import ConfiscatedGoods, Penalties
 from domain.cases.review_standard import Deduction
 from domain.cases.values import DismissalReason, ServiceMethod
 from domain.commands import Command
-from domain.errors import AlreadyExists
 from domain.personal import PersonalData
 from domain.registry import commands as reg
 from domain.registry.agency import Agency, MajorDecisionItem
 from domain.registry.entity import Entity
 from domain.registry.officer import Officer
 from domain.values import EnforcementDomain, PartyKind
+from gateway.demo_run import create
 
 MSA = Agency.create_id("MSA")
 TEAM = [Officer.create_id("MSA-001"), Officer.create_id("MSA-002")]
 FOOD_CASE = "津滨市监罚〔2023〕0031号"
 MARKET_LAW = "《中华人民共和国食品安全法》第一百二十四条"
-
-
-def _run(ledger: SupervisionLedger, command: Command) -> UUID | None:
-    try:
-        return ledger.execute(command, SYSTEM).id
-    except AlreadyExists:
-        return None
 
 
 def _entity(seq: int) -> UUID:
@@ -77,7 +70,7 @@ def load(ledger: SupervisionLedger) -> None:
             SYSTEM,
         )
     _food_case(ledger)
-    _run(
+    create(
         ledger,
         cc.DecideOnTheSpot(
             agency_id=MSA,
@@ -97,7 +90,7 @@ def load(ledger: SupervisionLedger) -> None:
 
 
 def _food_case(ledger: SupervisionLedger) -> None:
-    opened = _run(
+    opened = create(
         ledger,
         cc.FileCase.model_validate(
             _open(FOOD_CASE, 4, "经营超过保质期的食品", date(2023, 2, 20))
@@ -151,7 +144,7 @@ def _closed_without_penalty(ledger: SupervisionLedger) -> None:
         ("津滨市监罚〔2023〕0103号", 4, "餐饮后厨卫生不达标", "education"),
         ("津滨市监罚〔2023〕0104号", 3, "涉嫌超范围经营", "dismissal"),
     ]:
-        opened = _run(
+        opened = create(
             ledger,
             cc.FileCase.model_validate(
                 _open(case_no, seq, violation, date(2023, 8, 1)) | {"filed_on": date(2023, 8, 2)}
@@ -187,7 +180,7 @@ def _closed_without_penalty(ledger: SupervisionLedger) -> None:
 
 
 def _reviews(ledger: SupervisionLedger) -> None:
-    _run(
+    create(
         ledger,
         cc.ReviewCaseFile(
             agency_id=MSA,
@@ -200,7 +193,7 @@ def _reviews(ledger: SupervisionLedger) -> None:
             deductions=[Deduction(item="D-02", points=1, note="送达回证缺少日期")],
         ),
     )
-    _run(
+    create(
         ledger,
         cc.ReviewCaseFile(
             agency_id=MSA,

@@ -4,22 +4,19 @@ market cases with their exact figures."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
-from domain.actors import SYSTEM
 from domain.application import SupervisionLedger
 from domain.collaboration import commands as co
 from domain.collaboration.values import PartnerRegion, TransferDirection, TransferOutcome
-from domain.commands import Command
-from domain.errors import AlreadyExists
 from domain.personal import PersonalData
 from domain.registry.agency import Agency
 from domain.registry.officer import Officer
 from domain.registry.uscc import check_character
 from domain.values import EnforcementDomain, PartyKind
+from gateway.demo_run import create, then
 
 TANGSHAN = "130200"
 BINHAI = "120116"
@@ -34,25 +31,12 @@ def _uscc(division: str, seq: int) -> str:
     return first17 + check_character(first17)
 
 
-def _create(ledger: SupervisionLedger, command: Command) -> UUID | None:
-    """The new record's id, or ``None`` when it is already there (the demo ran before)."""
-    try:
-        return ledger.execute(command, SYSTEM).id
-    except AlreadyExists:
-        return None
-
-
-def _then(ledger: SupervisionLedger, commands: Sequence[Command]) -> None:
-    for command in commands:
-        ledger.execute(command, SYSTEM)
-
-
 def _team(code: str) -> list[UUID]:
     return [Officer.create_id(f"{code}-001"), Officer.create_id(f"{code}-002")]
 
 
 def _joint_action(ledger: SupervisionLedger) -> None:
-    action = _create(
+    action = create(
         ledger,
         co.LaunchJointAction(
             reference="JJJ-ECO-2023-03",
@@ -66,7 +50,7 @@ def _joint_action(ledger: SupervisionLedger) -> None:
     )
     if action is None:
         return
-    _then(
+    then(
         ledger,
         [
             co.RecordSiteCheck(
@@ -101,7 +85,7 @@ def _joint_action(ledger: SupervisionLedger) -> None:
 
 
 def _transfer(ledger: SupervisionLedger) -> None:
-    transfer = _create(
+    transfer = create(
         ledger,
         co.RecordCaseTransfer(
             direction=TransferDirection.REFERRED,
@@ -113,7 +97,7 @@ def _transfer(ledger: SupervisionLedger) -> None:
         ),
     )
     if transfer is not None:
-        _then(
+        then(
             ledger,
             [
                 co.RecordTransferOutcome(
@@ -134,11 +118,11 @@ def _market_case(
     fine_yuan: int,
     decided_on: date,
 ) -> None:
-    case = _create(ledger, opened)
+    case = create(ledger, opened)
     if case is None:
         return
     description, quantity, unit = goods
-    _then(
+    then(
         ledger,
         [
             co.RecordSeizure(

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from domain.actors import SYSTEM
 from domain.application import SupervisionLedger
-from domain.errors import AlreadyExists
 from domain.field.commands import RecordAreaPatrol
 from domain.registry.agency import Agency
 from domain.registry.officer import Officer
 from domain.values import DISTRICT_ZONE
+from gateway.demo_run import create
 
 PATROLS = [
     # (agency, cell, day of May 2023, hour, route, problems found)
@@ -27,21 +26,18 @@ def load(ledger: SupervisionLedger) -> None:
     """Add this area's demo records."""
     for code, cell, day, hour, route, problems in PATROLS:
         started = datetime(2023, 5, day, hour, 0, tzinfo=DISTRICT_ZONE)
-        try:
-            ledger.execute(
-                RecordAreaPatrol(
-                    agency_id=Agency.create_id(code),
-                    grid_cell=cell,
-                    officer_ids=[
-                        Officer.create_id(f"{code}-001"),
-                        Officer.create_id(f"{code}-002"),
-                    ],
-                    started_at=started,
-                    ended_at=started + timedelta(hours=2, minutes=30),
-                    route=route,
-                    problems_found=problems,
-                ),
-                SYSTEM,
-            )
-        except AlreadyExists:
-            continue
+        create(
+            ledger,
+            RecordAreaPatrol(
+                agency_id=Agency.create_id(code),
+                grid_cell=cell,
+                officer_ids=[
+                    Officer.create_id(f"{code}-001"),
+                    Officer.create_id(f"{code}-002"),
+                ],
+                started_at=started,
+                ended_at=started + timedelta(hours=2, minutes=30),
+                route=route,
+                problems_found=problems,
+            ),
+        )

@@ -4,14 +4,9 @@ the equipment issued to the three demo agencies (332 sets, the report's "330余�
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone
-from uuid import UUID
 
-from domain.actors import SYSTEM
 from domain.application import SupervisionLedger
-from domain.commands import Command
-from domain.errors import AlreadyExists
 from domain.oversight import commands as ov
 from domain.oversight.values import (
     EquipmentKind,
@@ -26,6 +21,7 @@ from domain.oversight.values import (
 from domain.personal import PersonalData
 from domain.registry.agency import Agency
 from domain.registry.officer import Officer
+from gateway.demo_run import create, then
 
 BEIJING_TIME = timezone(timedelta(hours=8))
 
@@ -34,22 +30,9 @@ def _at(month: int, day: int, hour: int) -> datetime:
     return datetime(2023, month, day, hour, tzinfo=BEIJING_TIME)
 
 
-def _create(ledger: SupervisionLedger, command: Command) -> UUID | None:
-    """The new record's id, or ``None`` when it is already there (the demo ran before)."""
-    try:
-        return ledger.execute(command, SYSTEM).id
-    except AlreadyExists:
-        return None
-
-
-def _then(ledger: SupervisionLedger, commands: Sequence[Command]) -> None:
-    for command in commands:
-        ledger.execute(command, SYSTEM)
-
-
 def _tickets(ledger: SupervisionLedger) -> None:
     msa, urb = Agency.create_id("MSA"), Agency.create_id("URB")
-    fumes = _create(
+    fumes = create(
         ledger,
         ov.ReceiveTicket(
             ticket_no="2303151234500001",
@@ -62,7 +45,7 @@ def _tickets(ledger: SupervisionLedger) -> None:
         ),
     )
     if fumes is not None:
-        _then(
+        then(
             ledger,
             [
                 ov.ScreenTicket(
@@ -81,7 +64,7 @@ def _tickets(ledger: SupervisionLedger) -> None:
                 ),
             ],
         )
-    training = _create(
+    training = create(
         ledger,
         ov.ReceiveTicket(
             ticket_no="2306121234500002",
@@ -94,7 +77,7 @@ def _tickets(ledger: SupervisionLedger) -> None:
     )
     if training is not None:
         # Closed four days after its deadline: on file as overdue.
-        _then(
+        then(
             ledger,
             [
                 ov.ScreenTicket(
@@ -114,7 +97,7 @@ def _tickets(ledger: SupervisionLedger) -> None:
                 ),
             ],
         )
-    wages = _create(
+    wages = create(
         ledger,
         ov.ReceiveTicket(
             ticket_no="2309041234500003",
@@ -126,7 +109,7 @@ def _tickets(ledger: SupervisionLedger) -> None:
         ),
     )
     if wages is not None:
-        _then(
+        then(
             ledger,
             [
                 ov.ScreenTicket(
@@ -142,7 +125,7 @@ def _tickets(ledger: SupervisionLedger) -> None:
 
 def _meetings(ledger: SupervisionLedger) -> None:
     eco, msa, urb = (Agency.create_id(code) for code in ("ECO", "MSA", "URB"))
-    whistle = _create(
+    whistle = create(
         ledger,
         ov.RecordCoordinationMeeting(
             reference="CS-2023-01",
@@ -154,7 +137,7 @@ def _meetings(ledger: SupervisionLedger) -> None:
         ),
     )
     if whistle is not None:
-        _then(
+        then(
             ledger,
             [
                 ov.GiveMeetingOpinion(
@@ -165,7 +148,7 @@ def _meetings(ledger: SupervisionLedger) -> None:
                 )
             ],
         )
-    hard = _create(
+    hard = create(
         ledger,
         ov.RecordCoordinationMeeting(
             reference="YN-2023-01",
@@ -177,7 +160,7 @@ def _meetings(ledger: SupervisionLedger) -> None:
         ),
     )
     if hard is not None:
-        _then(
+        then(
             ledger,
             [
                 ov.GiveMeetingOpinion(
@@ -190,7 +173,7 @@ def _meetings(ledger: SupervisionLedger) -> None:
 
 
 def _suggestions(ledger: SupervisionLedger) -> None:
-    judicial = _create(
+    judicial = create(
         ledger,
         ov.ReceiveSuggestion(
             reference="（2023）津0116司建3号",
@@ -203,7 +186,7 @@ def _suggestions(ledger: SupervisionLedger) -> None:
         ),
     )
     if judicial is not None:
-        _then(
+        then(
             ledger,
             [
                 ov.AnswerSuggestion(
@@ -213,7 +196,7 @@ def _suggestions(ledger: SupervisionLedger) -> None:
                 )
             ],
         )
-    procuratorial = _create(
+    procuratorial = create(
         ledger,
         ov.ReceiveSuggestion(
             reference="津滨检行建〔2023〕5号",
@@ -225,7 +208,7 @@ def _suggestions(ledger: SupervisionLedger) -> None:
         ),
     )
     if procuratorial is not None:
-        _then(
+        then(
             ledger,
             [
                 ov.AnswerSuggestion(
@@ -251,7 +234,7 @@ def load(ledger: SupervisionLedger) -> None:
     _meetings(ledger)
     _suggestions(ledger)
     for voucher_no, code, kind, quantity in EQUIPMENT:
-        _create(
+        create(
             ledger,
             ov.IssueEquipment(
                 agency_id=Agency.create_id(code),

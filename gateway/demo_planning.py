@@ -16,8 +16,6 @@ from uuid import UUID
 
 from domain.actors import SYSTEM
 from domain.application import SupervisionLedger
-from domain.commands import Command
-from domain.errors import AlreadyExists
 from domain.planning import commands as plan
 from domain.planning.plan import InspectionPlan
 from domain.planning.values import PlanKind
@@ -25,6 +23,7 @@ from domain.registry.agency import Agency
 from domain.registry.entity import Entity
 from domain.registry.officer import Officer
 from domain.values import DISTRICT_ZONE, local_date
+from gateway.demo_run import create
 
 DRAWN_UP = datetime(2023, 1, 9, 9, 0, tzinfo=DISTRICT_ZONE)
 JOINT_CERTIFICATE = "DEMO-EC-2023-0001"
@@ -41,18 +40,9 @@ def officers(code: str, *numbers: int) -> list[UUID]:
     return [Officer.create_id(f"{code}-{n:03d}") for n in numbers]
 
 
-def _new(ledger: SupervisionLedger, command: Command) -> bool:
-    """Run ``command``; ``False`` when its record was already there (the demo ran before)."""
-    try:
-        ledger.execute(command, SYSTEM)
-    except AlreadyExists:
-        return False
-    return True
-
-
 def _plan(ledger: SupervisionLedger, plan_no: str, kind: PlanKind, *agencies: str) -> UUID | None:
     """Draw up a demo plan; ``None`` when it exists already (then its tasks do too)."""
-    created = _new(
+    created = create(
         ledger,
         plan.DrawUpInspectionPlan(
             plan_no=plan_no,
@@ -70,7 +60,7 @@ def _plan(ledger: SupervisionLedger, plan_no: str, kind: PlanKind, *agencies: st
             drawn_up_at=DRAWN_UP,
         ),
     )
-    return InspectionPlan.create_id(plan_no) if created else None
+    return InspectionPlan.create_id(plan_no) if created is not None else None
 
 
 def _tasks(ledger: SupervisionLedger, plan_id: UUID, *seqs: int) -> None:
@@ -121,7 +111,7 @@ def load(ledger: SupervisionLedger) -> None:
     joint = _plan(ledger, "DEMO-2023-LH-01", PlanKind.JOINT_RANDOM, "MSA", "URB")
     if joint is not None:
         _draw(ledger, joint, officers("MSA", 1, 2) + officers("URB", 1, 2), seed=20230421)
-    _new(
+    create(
         ledger,
         plan.IssueECertificate(
             number=JOINT_CERTIFICATE,
@@ -141,7 +131,7 @@ def _load_current(ledger: SupervisionLedger) -> None:
     now = datetime.now(UTC)
     year = local_date(now).year
     plan_no = f"DEMO-{year}-URB-RC-01"
-    created = _new(
+    created = create(
         ledger,
         plan.DrawUpInspectionPlan(
             plan_no=plan_no,
@@ -154,7 +144,7 @@ def _load_current(ledger: SupervisionLedger) -> None:
         ),
     )
     plan_id = InspectionPlan.create_id(plan_no)
-    if created:
+    if created is not None:
         ledger.execute(
             plan.AddPlanTasks(
                 plan_id=plan_id,
@@ -170,7 +160,7 @@ def _load_current(ledger: SupervisionLedger) -> None:
             SYSTEM,
         )
     year_end = datetime(year + 1, 1, 1, tzinfo=DISTRICT_ZONE)
-    _new(
+    create(
         ledger,
         plan.IssueECertificate(
             number=NOW_CERTIFICATE,

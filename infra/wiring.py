@@ -5,7 +5,11 @@ from __future__ import annotations
 import logging
 import time
 import warnings
+from collections.abc import Callable
+from typing import TypeVar
 
+import psycopg
+from eventsourcing.persistence import OperationalError as StoreUnavailable
 from eventsourcing.utils import get_topic
 
 import domain.areas  # noqa: F401 - registers every aggregate, command and handler
@@ -30,6 +34,29 @@ with warnings.catch_warnings():
     from kafka.errors import KafkaError
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+UNAVAILABLE: tuple[type[Exception], ...] = (psycopg.OperationalError, StoreUnavailable, KafkaError)
+"""What a server that is down, restarting or failing over raises: worth waiting out at start."""
+
+
+def when_ready(start: Callable[[], T], *, patience: float = 120.0, pause: float = 2.0) -> T:
+    """``start()``, tried again while PostgreSQL or Kafka is unavailable, for up to ``patience`` s.
+
+    A process (re)started while a server is briefly down — a restart, a failover, a broker
+    still electing its controller — waits for it, as its running loop would, rather than die
+    and leave its work undone until someone restarts it.
+    """
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            return start()
+        except UNAVAILABLE as error:
+            if time.monotonic() > deadline:
+                raise
+            log.warning("not ready yet (%s: %s); trying again", type(error).__name__, error)
+            time.sleep(pause)
 
 
 def eventstore_env(database: Database, *, pool_size: int = 8) -> dict[str, str]:
@@ -107,7 +134,7 @@ def kafka_projector_for(
     topics_ready(settings)
     return KafkaProjector(
         settings.kafka_bootstrap,
-        projection_store(database),
+        when_ready(lambda: projection_store(database)),
         group_id=settings.kafka_group,
         topic_prefix=settings.kafka_topic_prefix,
         client_id=client_id,
@@ -116,7 +143,7 @@ def kafka_projector_for(
 
 def follower_for(ledger: SupervisionLedger, database: Database) -> Follower:
     """The embedded feed: every projection following the event store directly."""
-    return Follower(event_log(ledger, database), projection_store(database))
+    return Follower(event_log(ledger, database), when_ready(lambda: projection_store(database)))
 
 
 def topics_ready(settings: Settings, *, patience: float = 120.0) -> None:
@@ -125,19 +152,12 @@ def topics_ready(settings: Settings, *, patience: float = 120.0) -> None:
     Every Kafka process calls this at start: the first creates the topics, the others find
     them; a broker that is not up yet is waited for rather than crashing the process.
     """
-    if not settings.kafka_bootstrap:
+    bootstrap = settings.kafka_bootstrap
+    if not bootstrap:
         raise ValueError("LEDGER_KAFKA_BOOTSTRAP is not set")
-    deadline = time.monotonic() + patience
-    while True:
-        try:
-            ensure_topics(
-                settings.kafka_bootstrap,
-                prefix=settings.kafka_topic_prefix,
-                replication=settings.kafka_replication,
-            )
-            return
-        except KafkaError as error:
-            if time.monotonic() > deadline:
-                raise
-            log.warning("Kafka not ready (%s); trying again", error)
-            time.sleep(2.0)
+    when_ready(
+        lambda: ensure_topics(
+            bootstrap, prefix=settings.kafka_topic_prefix, replication=settings.kafka_replication
+        ),
+        patience=patience,
+    )
