@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import random
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -186,6 +187,13 @@ def request_hash(command: Command) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
+def new_correlation_id() -> str:
+    """A random id tying one command's events together. Not a secret, so not from the OS's
+    entropy source: that call lets go of the interpreter lock, and under load the committer
+    thread then waits for it behind the HTTP thread."""
+    return str(uuid.UUID(int=random.getrandbits(128), version=4))
+
+
 @dataclass(frozen=True)
 class Request:
     """A command to carry out for an actor (one item of a batch)."""
@@ -323,7 +331,7 @@ class SupervisionLedger(Application[UUID]):
             principal=actor.principal,
             role=actor.role,
             agency_id=actor.agency_id,
-            correlation_id=request.correlation_id or str(uuid.uuid4()),
+            correlation_id=request.correlation_id or new_correlation_id(),
         )
         uow = UnitOfWork(self, actor, staged, careful=careful)
         outcome: Outcome

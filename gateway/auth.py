@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import time
 from pathlib import Path
 from uuid import UUID
 
@@ -64,6 +65,10 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+RECHECK_S = 1.0
+"""How often, at most, a watching token store looks at its file again."""
+
+
 class TokenStore:
     """Authenticates bearer tokens against a set of grants."""
 
@@ -71,6 +76,7 @@ class TokenStore:
         self._by_hash = {g.sha256: g for g in grants}
         self._watch: Path | None = None
         self._mtime = 0.0
+        self._checked = 0.0
 
     @classmethod
     def from_json(cls, text: str) -> TokenStore:
@@ -91,12 +97,20 @@ class TokenStore:
         if not inline:
             store._watch = path
             store._mtime = path.stat().st_mtime if path.exists() else 0.0
+            store._checked = time.monotonic()
         return store
 
-    def _refresh(self) -> None:
+    def _refresh(self, *, now: bool = False) -> None:
+        """Re-read the watched file if it changed: looked at most every ``RECHECK_S`` seconds
+        (a stat per request costs the gateway under load), at once for an unknown token (one
+        just added works at once; a removed one stops working within ``RECHECK_S``)."""
         path = self._watch
         if path is None:
             return
+        checked = time.monotonic()
+        if not now and checked - self._checked < RECHECK_S:
+            return
+        self._checked = checked
         mtime = path.stat().st_mtime if path.exists() else 0.0
         if mtime != self._mtime:
             self._mtime = mtime
@@ -109,6 +123,9 @@ class TokenStore:
         self._refresh()
         digest = hash_token(token)
         grant = self._by_hash.get(digest)
+        if grant is None and self._watch is not None:
+            self._refresh(now=True)
+            grant = self._by_hash.get(digest)
         # compare_digest: the dict lookup found it; this keeps the final check constant-time.
         if grant is None or not hmac.compare_digest(grant.sha256, digest):
             return None

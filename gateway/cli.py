@@ -94,7 +94,14 @@ def serve(
             ).start()
     try:
         # Open event streams must not hold a shutdown for minutes.
-        uvicorn.run(web, host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
+        uvicorn.run(
+            web,
+            host=host,
+            port=port,
+            log_level="info",
+            access_log=settings.access_log,
+            timeout_graceful_shutdown=5,
+        )
     finally:
         stop.set()
 

@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=1_000_000, ge=1024, description="Largest request body the gateway accepts."
     )
+    access_log: bool = Field(
+        default=False,
+        description="Log every HTTP request (uvicorn's access log). Off by default: it costs "
+        "a tenth of the gateway's time under load, and /metrics counts every command by outcome.",
+    )
     signing_key_file: Path | None = Field(
         default=None,
         description="Ed25519 private key (PKCS#8 PEM) that signs the Merkle checkpoints "

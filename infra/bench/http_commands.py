@@ -2,7 +2,8 @@
 
 The gateway runs as its own process (``ledger serve``, production shape: Kafka configured, so
 no projections run inside it). The load generator is a real HTTP client over loopback
-(keep-alive connections, asyncio), bounded in requests and time:
+(keep-alive connections, asyncio; ``http_load``, lean so that it leaves the cores to the
+server), bounded in requests and time:
 
 1. closed loop — ``CONCURRENCY`` clients send back to back for ``seconds``: the maximum rate;
 2. open loop — requests at half that rate, evenly spaced, for ``seconds``: p50/p99 latency.
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import httpx2
+import orjson
 
 from domain.actors import SYSTEM, Role
 from domain.application import SupervisionLedger
@@ -39,6 +40,7 @@ from domain.registry.officer import Officer
 from domain.values import EnforcementDomain
 from gateway.auth import grant_token, save_grants
 from infra.bench.env import BenchEnv, percentile, rate
+from infra.bench.http_load import LoadClient
 from infra.postgres import Database
 from infra.wiring import open_ledger
 
@@ -99,17 +101,19 @@ class Patrols:
         }
 
 
-async def _closed_loop(
-    client: httpx2.AsyncClient, patrols: Patrols, seconds: float
-) -> tuple[int, int]:
+PATROLS = "/api/v1/area-patrols"
+
+
+async def _closed_loop(client: LoadClient, patrols: Patrols, seconds: float) -> tuple[int, int]:
     deadline = time.perf_counter() + seconds
+    head = client.head("POST", PATROLS)
     ok = failed = 0
 
     async def worker() -> None:
         nonlocal ok, failed
         while time.perf_counter() < deadline:
-            response = await client.post("/api/v1/area-patrols", json=patrols.next())
-            if response.status_code == 201:
+            answer = await client.send(head, orjson.dumps(patrols.next()))
+            if answer.status == 201:
                 ok += 1
             else:
                 failed += 1
@@ -119,10 +123,13 @@ async def _closed_loop(
 
 
 async def _open_loop(
-    client: httpx2.AsyncClient, patrols: Patrols, per_second: float, seconds: float
+    client: LoadClient, patrols: Patrols, per_second: float, seconds: float
 ) -> tuple[list[float], int]:
+    """Requests sent on a fixed schedule (not when the previous one is answered), so a slow
+    answer delays none of the next: the latency includes any wait for a free connection."""
     latencies: list[float] = []
     failed = 0
+    head = client.head("POST", PATROLS)
     interval = 1.0 / per_second
     started = time.perf_counter()
     tasks = []
@@ -130,9 +137,9 @@ async def _open_loop(
     async def one() -> None:
         nonlocal failed
         sent = time.perf_counter()
-        response = await client.post("/api/v1/area-patrols", json=patrols.next())
+        answer = await client.send(head, orjson.dumps(patrols.next()))
         latencies.append((time.perf_counter() - sent) * 1000)
-        if response.status_code != 201:
+        if answer.status != 201:
             failed += 1
 
     count = int(per_second * seconds)
@@ -213,29 +220,33 @@ def run(env: BenchEnv, quick: bool) -> dict[str, float]:
     return figures
 
 
+async def _wait_for_server(port: int) -> None:
+    for _ in range(300):
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0.1)
+            continue
+        writer.close()
+        return
+    raise RuntimeError("the gateway did not start")
+
+
 async def _drive(
     port: int, token: str, agency: UUID, officers: list[UUID], seconds: float
 ) -> dict[str, float]:
-    limits = httpx2.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
-    async with httpx2.AsyncClient(
-        base_url=f"http://127.0.0.1:{port}",
-        headers={"Authorization": f"Bearer {token}"},
-        limits=limits,
-        timeout=30,
-    ) as client:
-        for _ in range(200):  # wait for the server
-            try:
-                if (await client.get("/healthz")).status_code == 200:
-                    break
-            except httpx2.TransportError:
-                pass
-            await asyncio.sleep(0.1)
+    await _wait_for_server(port)
+    client = LoadClient("127.0.0.1", port, {"Authorization": f"Bearer {token}"})
+    await client.open(CONCURRENCY)
+    try:
         patrols = Patrols(agency, officers)
         await _closed_loop(client, patrols, 2.0)  # warm-up
         started = time.perf_counter()
         ok, failed = await _closed_loop(client, patrols, seconds)
         maximum = rate(ok, time.perf_counter() - started)
         latencies, open_failed = await _open_loop(client, patrols, maximum / 2, seconds)
+    finally:
+        client.close()
     return {
         "commands_per_s": maximum,
         "refused_or_failed": float(failed + open_failed),
