@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 import threading
@@ -92,6 +93,7 @@ def serve(
                 name="checkpointer",
                 daemon=True,
             ).start()
+    _fewer_collector_pauses()
     try:
         # Open event streams must not hold a shutdown for minutes.
         uvicorn.run(
@@ -104,6 +106,19 @@ def serve(
         )
     finally:
         stop.set()
+
+
+def _fewer_collector_pauses() -> None:
+    """The aggregate cache keeps tens of thousands of records alive, and every pass of the
+    cyclic garbage collector over them stalls all requests (the long tail of command
+    latency). What exists at start never becomes garbage: it is frozen out of the collector's
+    view, and young collections run less often (requests make few reference cycles)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)
+
+
+GC_YOUNG_THRESHOLD = 20_000
 
 
 def _msa() -> UUID:

@@ -3,6 +3,9 @@
 Figures: the simulation's time and rate (every rule applies), the time to project the whole
 year (the embedded feed, all projections, from zero), and a full rebuild's events/s beside a
 raw PostgreSQL COPY of the same rows. ``--quick`` simulates the reduced profile instead.
+
+It is also the issue's acceptance at full scale: the report computed from the projected year
+must equal the profile's every count (``report_figures_equal``, 1.0; a mismatch stops the run).
 """
 
 from __future__ import annotations
@@ -13,13 +16,29 @@ from consumers.follower import rebuild
 from gateway.cli_simulate import profile_path
 from gateway.simulation.engine import open_simulation_ledger
 from gateway.simulation.engine import run as drive
-from gateway.simulation.profile import load_profile
+from gateway.simulation.profile import COUNT_KEYS, EXTRA_KEYS, Profile, load_profile
 from gateway.simulation.simulate import phases, published_exemption_lists
 from gateway.simulation.year import plan_year
 from infra.bench.env import BenchEnv, rate
 from infra.bench.pipeline import _raw_copy_seconds
 from infra.wiring import follower_for
 from projections.registry import all_projections
+from projections.report import compute_report
+
+
+def _check_report(url: str, profile: Profile) -> int:
+    """How many report figures were compared, or ``RuntimeError`` naming those that differ."""
+    report = compute_report(url, profile.year)
+    expected = {**profile.counts(), **profile.extras()}
+    got = {key: report[key] for key in (*COUNT_KEYS, *EXTRA_KEYS)}
+    wrong: dict[str, tuple[float, float]] = {
+        k: (got[k], v) for k, v in expected.items() if got[k] != v
+    }
+    if report["per_capita_actions"] != profile.per_capita_rounded:
+        wrong["per_capita_actions"] = (report["per_capita_actions"], profile.per_capita_rounded)
+    if wrong:
+        raise RuntimeError(f"the report differs from the profile (got, expected): {wrong}")
+    return len(expected) + 1
 
 
 def run(env: BenchEnv, quick: bool) -> dict[str, float]:
@@ -39,6 +58,7 @@ def run(env: BenchEnv, quick: bool) -> dict[str, float]:
         started = time.perf_counter()
         projected = follower.catch_up()
         projection_seconds = time.perf_counter() - started
+        compared = _check_report(database.url, profile)
         copy_seconds = _raw_copy_seconds(database)
         started = time.perf_counter()
         rebuilt = rebuild(follower.events, follower.store, all_projections())
@@ -57,4 +77,5 @@ def run(env: BenchEnv, quick: bool) -> dict[str, float]:
         "rebuild_events_per_s": rebuild_rate,
         "raw_copy_rows_per_s": copy_rate,
         "rebuild_ratio": rebuild_rate / copy_rate,
+        "report_figures_equal": float(compared),
     }
