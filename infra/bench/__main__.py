@@ -1,5 +1,6 @@
 """``python -m infra.bench [--only NAME,...] [--quick]``: run the benchmarks, print the table,
-write ``bench/results.json`` and ``bench/results.png``."""
+write ``bench/results.json`` and ``bench/results.png`` (with ``--only``, the other benchmarks'
+last figures are kept)."""
 
 from __future__ import annotations
 
@@ -73,8 +74,10 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    out = Path(args.out)
+    started_at = datetime.now(UTC).isoformat()
     results: dict[str, Any] = {
-        "started_at": datetime.now(UTC).isoformat(),
+        "started_at": started_at,
         "machine": {
             "python": platform.python_version(),
             "cpus": _cpus(),
@@ -83,20 +86,40 @@ def main(argv: list[str] | None = None) -> int:
         "quick": args.quick,
         "targets": TARGETS,
         "figures": {},
+        "measured_at": {},
     }
+    if args.only:
+        _keep_the_others(results, out / "results.json")
     with bench_environment(load_settings()) as env:
         for name in chosen:
             print(f"running {name} …", flush=True)
             started = time.perf_counter()
             results["figures"][name] = benchmarks[name](env, args.quick)
+            results["measured_at"][name] = started_at
             print(f"  done in {time.perf_counter() - started:.1f} s", flush=True)
-    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     plot(results, out / "results.png")
     print(render(results))
     print(f"\nwritten: {out / 'results.json'}, {out / 'results.png'}")
     return 0
+
+
+def _keep_the_others(results: dict[str, Any], path: Path) -> None:
+    """With ``--only``, the other benchmarks' last figures stay in the results (each with the
+    time it was measured), as long as they were measured at the same size (``--quick`` or not)."""
+    if not path.exists():
+        return
+    try:
+        earlier = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return
+    if earlier.get("quick") != results["quick"]:
+        return
+    when = earlier.get("measured_at") or {}
+    for name, figures in earlier.get("figures", {}).items():
+        results["figures"][name] = figures
+        results["measured_at"][name] = when.get(name, earlier.get("started_at"))
 
 
 def _cpus() -> int:
