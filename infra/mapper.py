@@ -26,7 +26,7 @@ from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel
 
 import infra.privacy.erasure  # noqa: F401 - erasure records are events the mapper reads too
-from infra.privacy.sealing import is_sealed, persons_in
+from infra.privacy.sealing import PERSON_MARK, is_sealed, persons_in
 from infra.privacy.vault import KeyVault, SealingCipher
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,9 @@ class PydanticMapper(Mapper[UUID]):
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         cls = resolve_topic(stored_event.topic)
         state: dict[str, Any] = orjson.loads(stored_event.state)
-        if self.vault is not None:
+        if PERSON_MARK not in stored_event.state:
+            pass  # no individual in it: nothing to open (most events; a scan in C is cheap)
+        elif self.vault is not None:
             state = self.vault.open_state(state)
         elif any(is_sealed(person) for person in persons_in(state)):
             raise RuntimeError(

@@ -26,6 +26,9 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 PERSON_FIELD = "person"
+PERSON_MARK = b'"' + PERSON_FIELD.encode() + b'":{'
+"""How a non-null person object begins in a stored state (canonical JSON has no spaces): a
+state without it holds no individual, and need not be walked."""
 FORMAT = 1
 KEY_ID_BYTES = 16
 NONCE_BYTES = 12
