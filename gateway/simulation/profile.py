@@ -19,51 +19,15 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from domain.values import local_date
+from projections.report import EXTRA_KEYS as REPORT_EXTRA_KEYS
+from projections.report import RATES, REPORT_KEYS
 
-COUNT_KEYS: tuple[str, ...] = (
-    "agencies",
-    "certified_officers",
-    "frontline_officers",
-    "certificates_issued",
-    "certificates_revoked",
-    "inspections",
-    "penalties",
-    "penalties_simple",
-    "penalties_ordinary",
-    "patrols",
-    "on_site_corrections",
-    "education_corrections",
-    "plans",
-    "plans_double_random",
-    "plans_special",
-    "joint_random_tasks",
-    "case_files_reviewed",
-    "honesty_exemptions",
-    "joint_inspections_merged",
-    "inspections_avoided",
-    "hotline_tickets",
-    "whistle_meetings",
-    "difficult_case_meetings",
-    "collaboration_actions",
-    "collaboration_enterprises_checked",
-    "collaboration_problems_found",
-    "collaboration_problems_rectified",
-    "collaboration_meetings",
-)
+DERIVED_KEYS: tuple[str, ...] = tuple(k for k in REPORT_KEYS if k in RATES)
+COUNT_KEYS: tuple[str, ...] = tuple(k for k in REPORT_KEYS if k not in DERIVED_KEYS)
 """The report's count keys, in the report's order (``ledger report --format json``)."""
-
-DERIVED_KEYS: tuple[str, ...] = ("per_capita_actions", "participation_rate", "performance_rate")
-EXTRA_KEYS: tuple[str, ...] = (
-    "equipment_issued",
-    "exemption_list_domains",
-    "exemption_list_items",
-    "cross_regional_cases",
-    "cross_regional_goods_value_fen",
-    "cross_regional_fines_fen",
-    "case_transfers",
-)
-"""Further figures of the report (``compute_report``'s extra keys): optional in a profile; a
-year without them has none of these records."""
+EXTRA_KEYS: tuple[str, ...] = tuple(k for k in REPORT_EXTRA_KEYS if k not in RATES)
+"""Further figures of the report (``compute_report``'s extra keys, rates aside): optional in a
+profile; a year without them has none of these records."""
 EXEMPTION_FIELDS = 16
 """Fields of law that can have a penalty-exemption list (``EnforcementDomain``)."""
 FULL_RATES = (1.0, 100.0)
