@@ -31,7 +31,7 @@ import orjson
 import psycopg
 from psycopg.rows import tuple_row
 
-from consumers.relay import POSITIONS_DDL
+from consumers.relay import POSITIONS_DDL, close_quietly
 from consumers.topics import RESERVED_TOPICS
 from infra.integrity.signing import Signer
 from infra.integrity.store import (
@@ -239,10 +239,7 @@ class Checkpointer:
 
     def _reset_producer(self) -> None:
         if self._producer is not None:
-            try:
-                self._producer.close(timeout=1)
-            except KafkaError:
-                log.debug("closing a failed producer failed too")
+            close_quietly(self._producer)
             self._producer = None
 
     def close(self) -> None:

@@ -59,6 +59,14 @@ def make_producer(bootstrap: str, **overrides: Any) -> Any:
     return KafkaProducer(**config)
 
 
+def close_quietly(producer: Any) -> None:
+    """Close a producer that may have failed already (a broker gone): waiting at most 1 s."""
+    try:
+        producer.close(timeout=1)
+    except KafkaError:
+        log.debug("closing a failed producer failed too")
+
+
 class Relay:
     def __init__(
         self,
@@ -155,10 +163,7 @@ class Relay:
 
     def _reset_producer(self) -> None:
         if self._producer is not None:
-            try:
-                self._producer.close(timeout=1)
-            except KafkaError:
-                log.debug("closing a failed producer failed too")
+            close_quietly(self._producer)
             self._producer = None
 
     def close(self) -> None:
