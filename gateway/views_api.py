@@ -235,40 +235,16 @@ class OverdueQuery(Query):
     agency_id: UUID | None = Field(default=None, description="Only this agency's.")
 
 
-class CaseItem(BaseModel):
-    case_id: UUID
-    case_no: str
-    agency_id: UUID
-    opened_on: date
-    decision_due_on: date | None
-    stage: str
-    extensions: int
-    legal_review_requested_on: date | None
-
-
-class TicketItem(BaseModel):
-    ticket_id: UUID
-    ticket_no: str
-    status: str
-    category: str
-    agency_id: UUID | None
-    received_on: date
-    deadline: date
-
-
 class OverdueView(BaseModel):
     """What is late on a day: ordinary cases past their decision deadline (90 days from filing,
     or the extension's), 12345 tickets past theirs, and decisions awaiting legal review."""
 
     on: date
     agency_id: UUID | None
-    overdue_cases: list[CaseItem]
-    awaiting_legal_review: list[CaseItem]
-    overdue_tickets: list[TicketItem]
-
-
-def _case(found: queries.OpenCase) -> CaseItem:
-    return CaseItem.model_validate(found, from_attributes=True)
+    # The queries' own dataclasses: pydantic validates, serialises and documents them as they are.
+    overdue_cases: list[queries.OpenCase]
+    awaiting_legal_review: list[queries.OpenCase]
+    overdue_tickets: list[queries.OpenTicket]
 
 
 async def get_overdue(request: Request) -> Response:
@@ -282,14 +258,9 @@ async def get_overdue(request: Request) -> Response:
             return OverdueView(
                 on=on,
                 agency_id=agency_id,
-                overdue_cases=[_case(c) for c in queries.overdue_cases(conn, on, agency_id)],
-                awaiting_legal_review=[
-                    _case(c) for c in queries.awaiting_legal_review(conn, agency_id)
-                ],
-                overdue_tickets=[
-                    TicketItem.model_validate(t, from_attributes=True)
-                    for t in queries.overdue_tickets(conn, on, agency_id)
-                ],
+                overdue_cases=queries.overdue_cases(conn, on, agency_id),
+                awaiting_legal_review=queries.awaiting_legal_review(conn, agency_id),
+                overdue_tickets=queries.overdue_tickets(conn, on, agency_id),
             )
 
     return json_response(await read_views(request, read))

@@ -477,6 +477,13 @@ class OpenCase:
     legal_review_requested_on: date | None
 
 
+_OPEN_CASES = (
+    "SELECT case_id, case_no, agency_id, opened_on, decision_due_on, stage, extensions, "
+    "legal_review_requested_on FROM views.penalty_cases "
+)
+"""The columns of an ``OpenCase``, in its order."""
+
+
 def overdue_cases(
     conn: Connection, day: date, agency_id: UUID | None = None, limit: int = 500
 ) -> list[OpenCase]:
@@ -484,9 +491,7 @@ def overdue_cases(
     the extension's — had passed on ``day``."""
     rows = _rows(
         conn,
-        "SELECT case_id, case_no, agency_id, opened_on, decision_due_on, stage, extensions, "
-        "legal_review_requested_on FROM views.penalty_cases "
-        "WHERE procedure = 'ordinary' "
+        _OPEN_CASES + "WHERE procedure = 'ordinary' "
         "AND decided_on IS NULL AND opened_on <= %(day)s AND decision_due_on < %(day)s"
         " AND (%(agency_id)s::uuid IS NULL OR agency_id = %(agency_id)s)"
         " ORDER BY decision_due_on, case_no LIMIT %(limit)s",
@@ -501,9 +506,7 @@ def awaiting_legal_review(
     """Cases sent to legal review (法制审核) and not yet reviewed, nor ended."""
     rows = _rows(
         conn,
-        "SELECT case_id, case_no, agency_id, opened_on, decision_due_on, stage, extensions, "
-        "legal_review_requested_on FROM views.penalty_cases "
-        "WHERE legal_review = 'requested' "
+        _OPEN_CASES + "WHERE legal_review = 'requested' "
         "AND decided_on IS NULL"
         " AND (%(agency_id)s::uuid IS NULL OR agency_id = %(agency_id)s)"
         " ORDER BY legal_review_requested_on, case_no LIMIT %(limit)s",
