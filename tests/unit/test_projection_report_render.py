@@ -9,49 +9,7 @@ from hypothesis import strategies as st
 
 from projections.queries import month_period, ratio
 from projections.report import EXTRA_KEYS, REPORT_KEYS, SECTIONS, render_markdown
-
-SOURCE_2023: dict[str, int | float] = {
-    "agencies": 94,
-    "certified_officers": 2841,
-    "frontline_officers": 1862,
-    "certificates_issued": 211,
-    "certificates_revoked": 411,
-    "inspections": 24639,
-    "penalties": 7386,
-    "penalties_simple": 2638,
-    "penalties_ordinary": 4748,
-    "patrols": 18254,
-    "on_site_corrections": 803,
-    "education_corrections": 1611,
-    "per_capita_actions": 18.5,
-    "participation_rate": 100.0,
-    "performance_rate": 100.0,
-    "plans": 3573,
-    "plans_double_random": 1706,
-    "plans_special": 1042,
-    "joint_random_tasks": 57,
-    "case_files_reviewed": 20781,
-    "honesty_exemptions": 16,
-    "joint_inspections_merged": 336,
-    "inspections_avoided": 557,
-    "hotline_tickets": 7100,
-    "whistle_meetings": 16,
-    "difficult_case_meetings": 12,
-    "collaboration_actions": 9,
-    "collaboration_enterprises_checked": 34,
-    "collaboration_problems_found": 16,
-    "collaboration_problems_rectified": 16,
-    "collaboration_meetings": 4,
-    "equipment_issued": 330,
-    "exemption_list_domains": 13,
-    "exemption_list_items": 130,
-    "patrol_coverage": 100.0,
-    "cross_regional_cases": 2,
-    "cross_regional_goods_value_fen": 1_640_410_000,
-    "cross_regional_fines_fen": 108_160_000,
-    "case_transfers": 0,
-}
-
+from tests.figures_2023 import SOURCE_2023
 
 ISSUE_KEYS = (
     "agencies, certified_officers, frontline_officers, certificates_issued, "

@@ -16,39 +16,9 @@ from gateway.simulation.profile import (
     inconsistencies,
     load_profile,
 )
+from tests.figures_2023 import COUNTS_2023
 
 PROFILES = Path(__file__).resolve().parents[2] / "gateway" / "simulation" / "profiles"
-REPORT_2023 = {
-    "agencies": 94,
-    "certified_officers": 2841,
-    "frontline_officers": 1862,
-    "certificates_issued": 211,
-    "certificates_revoked": 411,
-    "inspections": 24639,
-    "penalties": 7386,
-    "penalties_simple": 2638,
-    "penalties_ordinary": 4748,
-    "patrols": 18254,
-    "on_site_corrections": 803,
-    "education_corrections": 1611,
-    "plans": 3573,
-    "plans_double_random": 1706,
-    "plans_special": 1042,
-    "joint_random_tasks": 57,
-    "case_files_reviewed": 20781,
-    "honesty_exemptions": 16,
-    "joint_inspections_merged": 336,
-    "inspections_avoided": 557,
-    "hotline_tickets": 7100,
-    "whistle_meetings": 16,
-    "difficult_case_meetings": 12,
-    "collaboration_actions": 9,
-    "collaboration_enterprises_checked": 34,
-    "collaboration_problems_found": 16,
-    "collaboration_problems_rectified": 16,
-    "collaboration_meetings": 4,
-}
-"""Every count of the source report's 2023 figure table (GLOSSARY.md)."""
 
 
 def reduced() -> dict[str, Any]:
@@ -68,7 +38,7 @@ def test_the_2023_profile_holds_every_figure_of_the_report() -> None:
     profile = load_profile(PROFILES / "binhai-2023.json")
 
     assert profile.year == 2023
-    assert profile.counts() == REPORT_2023
+    assert profile.counts() == COUNTS_2023
     assert round(profile.derived()["per_capita_actions"], 1) == 18.5
     assert profile.officers_at_start == 3041
     assert profile.routine_plans == 768
