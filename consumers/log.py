@@ -30,8 +30,9 @@ class EventLog:
         """Up to ``limit`` events after position ``after``, in log order."""
         # Straight from tuples to envelopes: on a rebuild this runs hundreds of thousands of
         # times, and the library's dict rows and notification objects would double the cost.
+        # Binary results: the stored state arrives as raw bytes, not hex to be decoded.
         with self.recorder.datastore.get_connection() as conn:
-            cursor = conn.cursor(row_factory=tuple_row)
+            cursor = conn.cursor(row_factory=tuple_row, binary=True)
             rows = cursor.execute(self._read, (after, limit), prepare=True).fetchall()
         return [Envelope(p, a, v, t, r, bytes(s)) for p, a, v, t, s, r in rows]
 

@@ -136,13 +136,33 @@ class ProjectionStore:
         return result
 
     def set_floor(self, projection: Projection, position: int) -> None:
+        self.set_position(projection, FLOOR, position)
+
+    def set_position(self, projection: Projection, source: str, position: int) -> None:
         self.conn.execute(
             sql.SQL(
                 "INSERT INTO {} (projection, source, position) VALUES (%s, %s, %s) "
                 "ON CONFLICT (projection, source) DO UPDATE SET position = EXCLUDED.position"
             ).format(POSITIONS),
-            (projection.NAME, FLOOR, position),
+            (projection.NAME, source, position),
         )
+
+    def fill(self, table: Table, rows: Mapping[Key, Mapping[str, Any]]) -> None:
+        """Write folded rows into an emptied table with one COPY (see ``model.Folded``)."""
+        counters, fields = list(table.counters), list(table.fields)
+        columns = {**table.keys, **table.counters, **table.fields}
+        statement = sql.SQL("COPY {}.{} ({}) FROM STDIN (FORMAT BINARY)").format(
+            sql.Identifier(SCHEMA),
+            sql.Identifier(table.name),
+            sql.SQL(", ").join(map(sql.Identifier, columns)),
+        )
+        with self.conn.cursor().copy(statement) as copy:
+            # Binary: values go out in their wire form, not formatted as text and parsed again.
+            copy.set_types(list(columns.values()))
+            for key, row in rows.items():
+                copy.write_row(
+                    (*key, *[row.get(c, 0) for c in counters], *[row.get(f) for f in fields])
+                )
 
     # Applying ----------------------------------------------------------------------------------
 
