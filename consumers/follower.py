@@ -33,7 +33,8 @@ class Follower:
 
     def position(self) -> int:
         """The lowest position any projection has reached (where reading resumes)."""
-        reached = [self.store.positions(p).get(STORE) for p in self.store.projections]
+        every = self.store.all_positions()
+        reached = [every.get(p.NAME, {}).get(STORE) for p in self.store.projections]
         return min((r.position if r else 0) for r in reached) if reached else 0
 
     def catch_up(self, batch: int = BATCH) -> int:
@@ -47,6 +48,8 @@ class Follower:
             self.store.apply([Delivery(STORE, None, e) for e in events])
             after = events[-1].position
             total += len(events)
+            if len(events) < batch:
+                return total  # the end of the log for now: no need to ask again
 
     def run(self, stop: threading.Event, idle_wait: float = 1.0) -> None:
         """Follow the log until ``stop`` is set (riding out PostgreSQL restarts)."""

@@ -145,6 +145,8 @@ class Relay:
             after = events[-1].position
             self._save_position(after)
             total += len(events)
+            if len(events) < self.batch:
+                return total  # the end of the log for now: no need to ask again
 
     def run(self, stop: threading.Event, idle_wait: float = 1.0, retry_wait: float = 1.0) -> None:
         while not stop.is_set():

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 from psycopg import sql
@@ -69,6 +69,10 @@ class ProjectionStore:
     def conn(self) -> psycopg.Connection[tuple[Any, ...]]:
         if self._conn is None or self._conn.closed:
             self._conn = psycopg.connect(self.url, autocommit=True)
+            # Views are derived data, written with their feed positions in one transaction: a
+            # crash may lose the last commits, but whole (positions and all), so the feed
+            # replays them — exactly once still holds, and no commit waits for a disk flush.
+            self._conn.execute("SET synchronous_commit = off")
         return self._conn
 
     def close(self) -> None:
@@ -98,8 +102,11 @@ class ProjectionStore:
 
     def lock(self, projections: Sequence[Projection]) -> None:
         """Hold each projection's advisory lock until the current transaction ends."""
-        for projection in sorted(projections, key=lambda p: p.NAME):
-            self.conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (projection.NAME,))
+        # One statement, the locks taken in name order (as every holder takes them: no deadlock).
+        self.conn.execute(
+            "SELECT count(pg_advisory_xact_lock(hashtext(name))) FROM unnest(%s::text[]) AS name",
+            (sorted(p.NAME for p in projections),),
+        )
 
     def reset(self, projection: Projection) -> None:
         """Empty a projection's tables and positions (the first step of a rebuild)."""
@@ -118,15 +125,20 @@ class ProjectionStore:
     # Positions ---------------------------------------------------------------------------------
 
     def positions(self, projection: Projection) -> dict[str, SourcePosition]:
-        return _positions(self.conn.cursor(), projection)
+        return _positions(self.conn.cursor(), [projection.NAME]).get(projection.NAME, {})
+
+    def all_positions(self) -> dict[str, dict[str, SourcePosition]]:
+        """Every projection's positions by source, read at once."""
+        return _positions(self.conn.cursor(), [p.NAME for p in self.projections])
 
     def next_offsets(self, sources: Iterable[str]) -> dict[str, int | None]:
         """Where a consumer of all these projections starts reading each source: the lowest
         stored offset among them (each projection skips what it already has)."""
         wanted = list(sources)
         result: dict[str, int | None] = {}
+        every = self.all_positions()
         for projection in self.projections:
-            known = self.positions(projection)
+            known = every.get(projection.NAME, {})
             for source in wanted:
                 offset = known[source].next_offset if source in known else None
                 if source in result:
@@ -167,43 +179,66 @@ class ProjectionStore:
     # Applying ----------------------------------------------------------------------------------
 
     def apply(self, deliveries: Sequence[Delivery]) -> int:
-        """Apply a batch to every projection in one transaction; the number of changes made."""
+        """Apply a batch to every projection in one transaction; the number of changes made.
+
+        A few round trips whatever the number of projections (locks and positions in one, the
+        writes and new positions in another): a live feed applies many small batches, and each
+        round trip is time a command waits to be seen in the views.
+        """
         if not deliveries:
             return 0
-        written = 0
         sources = {d.source for d in deliveries}
+        names = [p.NAME for p in self.projections]
         with self.conn.transaction():
-            self.lock(self.projections)
             cur = self.conn.cursor()
+            with self.conn.pipeline():
+                self.lock(self.projections)
+                every = _positions(cur, names, sources, lock=True)
             # Projections at the same positions (the usual case) share one pass of the filter.
             selected: dict[tuple[tuple[str, int, int | None], ...], Selection] = {}
+            changes: list[Change] = []
+            advances: list[tuple[str, str, int, int | None]] = []
             for projection in self.projections:
-                known = _positions(cur, projection, sources, lock=True)
+                known = every.get(projection.NAME, {})
                 state = tuple(sorted((s, p.position, p.next_offset) for s, p in known.items()))
                 if state not in selected:
                     selected[state] = _select(projection.NAME, known, deliveries)
                 selection = selected[state]
-                changes = projection.changes(selection.fresh)
-                write_changes(cur, changes)
-                _advance(cur, projection, sources, selection)
-                written += len(changes)
-        return written
+                changes.extend(projection.changes(selection.fresh))
+                advances += [
+                    (
+                        projection.NAME,
+                        source,
+                        selection.reached.get(source, 0),
+                        selection.next_offset.get(source),
+                    )
+                    for source in sorted(sources)
+                ]
+            writes = Writes.of(changes)
+            writes.copy(cur)
+            with self.conn.pipeline():
+                writes.upsert(cur)
+                cur.executemany(ADVANCE, advances)
+        return len(changes)
 
 
 def _positions(
-    cur: Cursor, projection: Projection, sources: set[str] | None = None, *, lock: bool = False
-) -> dict[str, SourcePosition]:
-    query = sql.SQL("SELECT source, position, next_offset FROM {} WHERE projection = %s").format(
-        POSITIONS
-    )
-    params: list[Any] = [projection.NAME]
+    cur: Cursor, names: Sequence[str], sources: set[str] | None = None, *, lock: bool = False
+) -> dict[str, dict[str, SourcePosition]]:
+    """``{projection: {source: position}}`` of the named projections (locked: FOR UPDATE)."""
+    query = sql.SQL(
+        "SELECT projection, source, position, next_offset FROM {} WHERE projection = ANY(%s)"
+    ).format(POSITIONS)
+    params: list[Any] = [list(names)]
     if sources is not None:
         query += sql.SQL(" AND source = ANY(%s)")
         params.append(sorted(sources | {FLOOR}))
     if lock:
-        query += sql.SQL(" ORDER BY source FOR UPDATE")
-    rows = cur.execute(query, params).fetchall()
-    return {source: SourcePosition(position, offset) for source, position, offset in rows}
+        query += sql.SQL(" ORDER BY projection, source FOR UPDATE")
+    found: dict[str, dict[str, SourcePosition]] = {}
+    for name, source, position, offset in cur.execute(query, params).fetchall():
+        found.setdefault(name, {})[source] = SourcePosition(position, offset)
+    return found
 
 
 @dataclass(frozen=True)
@@ -245,37 +280,55 @@ def _select(
     return Selection(fresh, reached, next_offset)
 
 
-def _advance(cur: Cursor, projection: Projection, sources: set[str], selection: Selection) -> None:
-    cur.executemany(
-        sql.SQL(
-            "INSERT INTO {} (projection, source, position, next_offset) "
-            "VALUES (%s, %s, %s, %s) "
-            "ON CONFLICT (projection, source) DO UPDATE SET position = EXCLUDED.position, "
-            "next_offset = EXCLUDED.next_offset, updated_at = now()"
-        ).format(POSITIONS),
-        [
-            (
-                projection.NAME,
-                source,
-                selection.reached.get(source, 0),
-                selection.next_offset.get(source),
-            )
-            for source in sorted(sources)
-        ],
-    )
-
-
-def write_changes(cur: Cursor, changes: Sequence[Change]) -> None:
-    """Write a batch of changes, merged per row, one ``executemany`` upsert per column set."""
-    tables = {c.table.name: c.table for c in changes}
-    adds, puts = merge(changes)
-    for (name, columns), rows in _by_columns(puts).items():
-        _upsert(cur, tables[name], columns, rows, add=False)
-    for (name, columns), rows in _by_columns(adds).items():
-        _upsert(cur, tables[name], columns, rows, add=True)
+ADVANCE = sql.SQL(
+    "INSERT INTO {} (projection, source, position, next_offset) VALUES (%s, %s, %s, %s) "
+    "ON CONFLICT (projection, source) DO UPDATE SET position = EXCLUDED.position, "
+    "next_offset = EXCLUDED.next_offset, updated_at = now()"
+).format(POSITIONS)
 
 
 Rows = list[tuple[Key, Mapping[str, Any]]]
+
+
+class Group(NamedTuple):
+    """Rows of one table that set (or add to) the same columns."""
+
+    table: Table
+    columns: tuple[str, ...]
+    rows: Rows
+    add: bool
+
+
+class Writes(NamedTuple):
+    """A batch of changes merged per row and grouped by table and column set: the large groups
+    go by COPY (which a pipeline cannot carry), the small ones by upserts that share one round
+    trip. The order of groups does not matter: puts set fields and adds add to counters."""
+
+    large: list[Group]
+    small: list[Group]
+
+    @classmethod
+    def of(cls, changes: Sequence[Change]) -> Writes:
+        tables = {c.table.name: c.table for c in changes}
+        adds, puts = merge(changes)
+        groups = [
+            Group(tables[name], columns, rows, add)
+            for merged, add in ((puts, False), (adds, True))
+            for (name, columns), rows in _by_columns(merged).items()
+        ]
+        return cls(
+            [g for g in groups if len(g.rows) >= COPY_THRESHOLD],
+            [g for g in groups if len(g.rows) < COPY_THRESHOLD],
+        )
+
+    def copy(self, cur: Cursor) -> None:
+        for group in self.large:
+            _copy_upsert(cur, group)
+
+    def upsert(self, cur: Cursor) -> None:
+        """The small groups (in a pipeline, if the caller opened one)."""
+        for group in self.small:
+            _upsert(cur, group)
 
 
 def _by_columns(
@@ -288,30 +341,41 @@ def _by_columns(
 
 
 # Below this many rows an ``executemany`` of upserts is cheapest; above it, COPY the rows into a
-# staging table and upsert them with one statement (a rebuild writes tens of thousands of rows).
+# staging table and upsert them with one statement (a feed catching up writes thousands).
 COPY_THRESHOLD = 200
 
 
-def _upsert(cur: Cursor, table: Table, columns: tuple[str, ...], rows: Rows, *, add: bool) -> None:
+def _parts(group: Group) -> dict[str, sql.Composable]:
+    table, columns = group.table, group.columns
     keys = list(table.keys)
-    assign = "{c} = t.{c} + EXCLUDED.{c}" if add else "{c} = EXCLUDED.{c}"
-    parts = {
+    assign = "{c} = t.{c} + EXCLUDED.{c}" if group.add else "{c} = EXCLUDED.{c}"
+    return {
         "schema": sql.Identifier(SCHEMA),
         "table": sql.Identifier(table.name),
         "cols": sql.SQL(", ").join(map(sql.Identifier, [*keys, *columns])),
         "keys": sql.SQL(", ").join(map(sql.Identifier, keys)),
         "updates": sql.SQL(", ").join(sql.SQL(assign).format(c=sql.Identifier(c)) for c in columns),
+        "vals": sql.SQL(", ").join(sql.Placeholder() * (len(keys) + len(columns))),
     }
-    values = [(*key, *(row[c] for c in columns)) for key, row in rows]
-    if len(values) < COPY_THRESHOLD:
-        statement = sql.SQL(
-            "INSERT INTO {schema}.{table} AS t ({cols}) VALUES ({vals}) "
-            "ON CONFLICT ({keys}) DO UPDATE SET {updates}"
-        ).format(vals=sql.SQL(", ").join(sql.Placeholder() * (len(keys) + len(columns))), **parts)
-        cur.executemany(statement, values)
-        return
+
+
+def _values(group: Group) -> list[tuple[Any, ...]]:
+    columns = group.columns
+    return [(*key, *(row[c] for c in columns)) for key, row in group.rows]
+
+
+def _upsert(cur: Cursor, group: Group) -> None:
+    statement = sql.SQL(
+        "INSERT INTO {schema}.{table} AS t ({cols}) VALUES ({vals}) "
+        "ON CONFLICT ({keys}) DO UPDATE SET {updates}"
+    ).format(**_parts(group))
+    cur.executemany(statement, _values(group))
+
+
+def _copy_upsert(cur: Cursor, group: Group) -> None:
+    parts = _parts(group)
     # Every column, so that any column set of this table can be staged in the same table.
-    stage = sql.Identifier(f"stage_{table.name}")
+    stage = sql.Identifier(f"stage_{group.table.name}")
     cur.execute(
         sql.SQL(
             "CREATE TEMP TABLE IF NOT EXISTS {stage} AS SELECT * FROM {schema}.{table} WITH NO DATA"
@@ -319,7 +383,7 @@ def _upsert(cur: Cursor, table: Table, columns: tuple[str, ...], rows: Rows, *, 
     )
     cur.execute(sql.SQL("TRUNCATE {stage}").format(stage=stage))
     with cur.copy(sql.SQL("COPY {stage} ({cols}) FROM STDIN").format(stage=stage, **parts)) as copy:
-        for value in values:
+        for value in _values(group):
             copy.write_row(value)
     cur.execute(
         sql.SQL(

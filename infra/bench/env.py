@@ -7,8 +7,11 @@ and stopped afterwards. Each benchmark gets a fresh database.
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -56,6 +59,17 @@ class BenchEnv:
         }
         values.update(overrides)
         return Settings.model_validate(values)
+
+    def ledger_process(self, args: Sequence[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+        """``ledger <args>`` as a process of its own (production shape), its output appended
+        to ``ledger.log`` in the work folder; ``env`` holds its ``LEDGER_*`` settings."""
+        with (self.workdir / "ledger.log").open("ab") as log:
+            return subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                [sys.executable, "-m", "gateway.cli", *args],
+                env={**os.environ, **env, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
 
     def drop_databases(self) -> None:
         with psycopg.connect(self.server.url, autocommit=True) as conn:

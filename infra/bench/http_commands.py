@@ -19,12 +19,8 @@ Baseline: the same patrol aggregates appended with bare eventsourcing, one ``sav
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import time
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -195,20 +191,14 @@ def run(env: BenchEnv, quick: bool) -> dict[str, float]:
     tokens = env.workdir / f"tokens-{database.dbname}.json"
     save_grants(tokens, [grant])
     port = _free_port()
-    log = (env.workdir / "gateway.log").open("ab")
-    server = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port)],
-        env={
-            **os.environ,
+    server = env.ledger_process(
+        ["serve", "--port", str(port)],
+        {
             "LEDGER_DATABASE_URL": database.url,
             "LEDGER_TOKENS_FILE": str(tokens),
             "LEDGER_KAFKA_BOOTSTRAP": env.bootstrap or "127.0.0.1:9",
-            "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
         },
-        stdout=log,
-        stderr=subprocess.STDOUT,
     )
-    log.close()
     try:
         figures = asyncio.run(_drive(port, token, agency, officers, seconds))
     finally:

@@ -21,7 +21,15 @@ from domain.registry.uscc import check_character
 from infra.bench.env import BenchEnv, percentile, rate, timed
 from infra.bench.load import write_events
 from infra.postgres import Database
-from infra.wiring import event_log, follower_for, kafka_projector_for, open_ledger, relay_for
+from infra.wiring import (
+    event_log,
+    follower_for,
+    kafka_projector_for,
+    open_ledger,
+    projection_store,
+    relay_for,
+    topics_ready,
+)
 from projections.registry import all_projections
 
 with warnings.catch_warnings():
@@ -167,7 +175,11 @@ def bench_rebuild(env: BenchEnv, events: int = 300_000) -> Figures:
 
 
 def _freshness(
-    ledger: SupervisionLedger, database: Database, samples: int, first: int = 0
+    ledger: SupervisionLedger,
+    database: Database,
+    samples: int,
+    first: int = 0,
+    patience: float = 60.0,
 ) -> list[float]:
     """Milliseconds from a command's start to its event being counted in the view."""
     latencies: list[float] = []
@@ -180,6 +192,8 @@ def _freshness(
                 reg.RegisterEntity(uscc=first17 + check_character(first17), name=f"f{n}"), SYSTEM
             )
             while _count(conn) == before:
+                if time.perf_counter() - started > patience:
+                    raise RuntimeError(f"an event was not seen in the views within {patience} s")
                 time.sleep(0.0005)
             latencies.append((time.perf_counter() - started) * 1000)
     return latencies
@@ -212,27 +226,32 @@ def bench_freshness(env: BenchEnv, samples: int = 200) -> Figures:
     figures["embedded_p50_ms"] = percentile(embedded, 50)
     figures["embedded_p99_ms"] = percentile(embedded, 99)
     if env.bootstrap:
+        # Production shape: the relay and the projector are processes of their own
+        # (``ledger relay``, ``ledger project``), not threads sharing the bench's interpreter.
         database = env.fresh_database()
         ledger = open_ledger(database, pool_size=4)
         settings = env.settings(database)
-        relay = relay_for(ledger, database, settings)
-        projector = kafka_projector_for(database, settings)
-        stop = threading.Event()
+        topics_ready(settings)
+        projection_store(database).close()  # the views exist before the first count
+        variables = {
+            "LEDGER_DATABASE_URL": database.url,
+            "LEDGER_KAFKA_BOOTSTRAP": env.bootstrap,
+            "LEDGER_KAFKA_TOPIC_PREFIX": settings.kafka_topic_prefix,
+            "LEDGER_KAFKA_GROUP": settings.kafka_group,
+        }
         workers = [
-            threading.Thread(target=relay.run, args=(stop, 1.0)),
-            threading.Thread(target=projector.run, args=(stop,)),
+            env.ledger_process(["relay"], variables),
+            env.ledger_process(["project", "--feed", "kafka"], variables),
         ]
-        for worker in workers:
-            worker.start()
         try:
-            _freshness(ledger, database, 5)  # the consumer joins its group first
+            # The first events wait for the processes to start and the consumer to join.
+            _freshness(ledger, database, 5, patience=120.0)
             via_kafka = _freshness(ledger, database, samples, first=5)
         finally:
-            stop.set()
             for worker in workers:
-                worker.join()
-            relay.close()
-            projector.close()
+                worker.terminate()
+            for worker in workers:
+                worker.wait(30)
             ledger.close()
         figures["kafka_p50_ms"] = percentile(via_kafka, 50)
         figures["kafka_p99_ms"] = percentile(via_kafka, 99)
