@@ -63,6 +63,7 @@ def run(env: BenchEnv, quick: bool) -> dict[str, float]:
         started = time.perf_counter()
         rebuilt = rebuild(follower.events, follower.store, all_projections())
         rebuild_seconds = time.perf_counter() - started
+        _check_report(database.url, profile)  # the rebuilt views give the same report
         follower.close()
     finally:
         ledger.close()
