@@ -18,6 +18,7 @@ import threading
 from dataclasses import dataclass
 
 from domain.application import Outcome, Request, SupervisionLedger
+from gateway.metrics import COMMIT_BATCH
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,7 @@ class Committer:
             return
         self.batches += 1
         self.commands += len(batch)
+        COMMIT_BATCH.observe(len(batch))
         for pending, outcome in zip(batch, outcomes, strict=True):
             pending.loop.call_soon_threadsafe(_resolve, pending.future, outcome)
 

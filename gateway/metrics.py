@@ -64,6 +64,11 @@ COMMAND_SECONDS = Histogram(
     ["area"],
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
+COMMIT_BATCH = Histogram(
+    "ledger_commit_batch_commands",
+    "Commands carried out per group-commit transaction of the gateway (grows under load).",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+)
 LIVE_STREAMS = Gauge("ledger_live_streams", "Server-sent event streams open in this process.")
 
 OUTCOMES = (

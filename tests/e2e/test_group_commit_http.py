@@ -6,6 +6,7 @@ import asyncio
 
 import httpx2
 import psycopg
+from prometheus_client.parser import text_string_to_metric_families
 
 from domain.actors import Role
 from gateway.auth import grant_token
@@ -31,8 +32,21 @@ async def send_all(
         return list(await asyncio.gather(*(client.post(path, json=b) for b in bodies)))
 
 
+def batch_histogram(clients: Clients) -> dict[str, float]:
+    """``ledger_commit_batch_commands`` as ``/metrics`` shows it: count, sum, and buckets."""
+    answer = clients.anonymous.get("/metrics")
+    found: dict[str, float] = {}
+    for family in text_string_to_metric_families(answer.text):
+        for sample in family.samples:
+            if sample.name.startswith("ledger_commit_batch_commands"):
+                suffix = sample.name.removeprefix("ledger_commit_batch_commands_")
+                found[suffix + sample.labels.get("le", "")] = sample.value
+    return found
+
+
 def test_concurrent_commands_are_committed_together(clients: Clients, database: Database) -> None:
     bodies: list[dict[str, object]] = [{"uscc": uscc(n), "name": f"e{n}"} for n in range(60)]
+    before = batch_histogram(clients)
     responses = asyncio.run(send_all(office_client(clients), bodies, "/api/v1/entities"))
     assert [r.status_code for r in responses] == [201] * 60
     assert len({r.json()["id"] for r in responses}) == 60
@@ -44,6 +58,12 @@ def test_concurrent_commands_are_committed_together(clients: Clients, database: 
             "SELECT count(DISTINCT xmin::text) FROM supervisionledger_events"
         ).fetchone()
     assert row is not None and row[0] == committer.batches
+    # Operators see the same in the metrics: commands per transaction.
+    after = batch_histogram(clients)
+    assert after["count"] - before.get("count", 0) == committer.batches
+    assert after["sum"] - before.get("sum", 0) == 60
+    assert after["bucket+Inf"] - before.get("bucket+Inf", 0) == committer.batches
+    assert after["bucket1.0"] - before.get("bucket1.0", 0) < committer.batches
 
 
 def test_of_conflicting_commands_exactly_one_wins_the_others_get_409(clients: Clients) -> None:
