@@ -2,28 +2,23 @@
 
 Each batch read from the log is applied to every projection in one transaction together with
 the position reached (see ``projections.store``), so a crash between reading and writing
-replays the batch and changes nothing twice. ``rebuild`` empties a projection and replays the
-whole log into it with the same code.
+replays the batch and changes nothing twice. Rebuilding from zero is ``consumers.rebuild``.
 """
 
 from __future__ import annotations
 
-import gc
 import logging
 import threading
-from collections.abc import Sequence
 
 import psycopg
 from eventsourcing.persistence import PersistenceError
 
 from consumers.log import EventLog
-from projections.model import Folded, Projection
 from projections.store import STORE, Delivery, ProjectionStore
 
 log = logging.getLogger(__name__)
 
 BATCH = 5000
-REBUILD_BATCH = 20_000
 
 
 class Follower:
@@ -66,42 +61,3 @@ class Follower:
     def close(self) -> None:
         self.store.close()
         self.events.close()
-
-
-def rebuild(events: EventLog, store: ProjectionStore, projections: Sequence[Projection]) -> int:
-    """Empty ``projections`` and replay the whole log into them; the number of events replayed.
-
-    One transaction: readers see the old view until the new one is complete, and live feeds
-    wait (the projections' advisory locks) instead of interleaving with the replay. The log is
-    folded in memory and each table written once with COPY: a live feed upserts the same
-    counter rows batch after batch, which a replay from zero need not do.
-    """
-    target = ProjectionStore(store.url, projections)
-    # The replay makes millions of short-lived objects and no reference cycles worth collecting:
-    # the cyclic garbage collector would only slow it down (it runs again afterwards).
-    gc.freeze()
-    gc.disable()
-    try:
-        with target.conn.transaction():
-            target.lock(projections)
-            for projection in projections:
-                target.reset(projection)
-            folded = Folded()
-            count = reached = 0
-            while batch := events.read(reached, REBUILD_BATCH):
-                for projection in projections:
-                    folded.apply(projection.changes(batch))
-                count += len(batch)
-                reached = batch[-1].position
-            for projection in projections:
-                for table in projection.TABLES:
-                    target.fill(table, folded.tables.get(table.name, {}))
-                target.set_position(projection, STORE, reached)
-                # Behind Kafka, whatever arrives at or below this position is already counted.
-                target.set_floor(projection, reached)
-        log.info("rebuilt %s from %d events", [p.NAME for p in projections], count)
-        return count
-    finally:
-        gc.enable()
-        gc.unfreeze()
-        target.close()

@@ -195,7 +195,7 @@ def rebuild(
     ] = None,
 ) -> None:
     """Rebuild projections from zero, replaying the whole event store."""
-    from consumers.follower import rebuild as replay
+    from consumers.rebuild import rebuild as replay
     from infra.wiring import event_log, projection_store
     from projections.registry import all_projections, by_names
 

@@ -131,6 +131,25 @@ class Folded:
             else:
                 row.update(change.values)
 
+    def merge_later(self, later: Tables, counters: Mapping[str, frozenset[str]]) -> None:
+        """Take in the tables folded from the events that follow this fold's: counters add
+        up, a later field value replaces an earlier one (``counters``: each table's counter
+        columns). Any split of a log, folded part by part and merged, gives its fold."""
+        for name, rows in later.items():
+            mine = self.tables.setdefault(name, {})
+            adding = counters.get(name, frozenset())
+            for key, row in rows.items():
+                current = mine.get(key)
+                if current is None:
+                    mine[key] = row
+                    continue
+                for column, value in row.items():
+                    current[column] = current.get(column, 0) + value if column in adding else value
+
+
+def counter_columns(projections: Sequence[Projection]) -> dict[str, frozenset[str]]:
+    return {t.name: frozenset(t.counters) for p in projections for t in p.TABLES}
+
 
 def fold(projections: Sequence[Projection], events: Iterable[Envelope]) -> Tables:
     """Apply events in memory: ``{table: {key: {column: value}}}`` — what the tables would hold."""

@@ -11,7 +11,7 @@ from typing import Any
 import psycopg
 
 from consumers.envelope import Envelope
-from consumers.follower import rebuild
+from consumers.rebuild import rebuild
 from consumers.relay import make_producer
 from consumers.topics import LEDGER_TOPICS, ensure_topics, kafka_topic_for
 from domain.actors import SYSTEM

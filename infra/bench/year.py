@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 
-from consumers.follower import rebuild
+from consumers.rebuild import rebuild
 from gateway.cli_simulate import profile_path
 from gateway.simulation.engine import open_simulation_ledger
 from gateway.simulation.engine import run as drive

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from consumers.envelope import Envelope
-from consumers.follower import Follower, rebuild
+from consumers.follower import Follower
+from consumers.rebuild import rebuild
 from domain.application import SupervisionLedger
 from infra.postgres import Database
 from infra.wiring import event_log, follower_for, projection_store

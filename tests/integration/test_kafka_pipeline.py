@@ -19,8 +19,8 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 
 from consumers.envelope import TYPE_PREFIX, Envelope
-from consumers.follower import rebuild
 from consumers.projector import KafkaProjector
+from consumers.rebuild import rebuild
 from consumers.relay import Relay
 from consumers.topics import LEDGER_TOPICS, kafka_topic_for
 from domain.application import SupervisionLedger

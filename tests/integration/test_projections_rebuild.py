@@ -24,7 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg import sql
 
-from consumers.follower import Follower, rebuild
+from consumers.follower import Follower
+from consumers.rebuild import rebuild
 from domain.actors import SYSTEM
 from domain.application import SupervisionLedger
 from domain.cases import commands as cc
@@ -532,10 +533,13 @@ def test_a_history_followed_live_in_any_batches_equals_a_rebuild_from_zero(
             log = event_log(ledger, database)
             everything = log.read(0, 1_000_000)
             replayed = rebuild(log, follower.store, all_projections())
-            log.close()
             assert replayed == len(everything)
             assert snapshot(database) == live
             assert as_folded(database) == without_empty(fold(all_projections(), everything))
+            # The same, the log folded in two parts by two processes (as a long log is).
+            assert rebuild(log, follower.store, all_projections(), split_above=0) == replayed
+            log.close()
+            assert snapshot(database) == live
         finally:
             follower.close()
             ledger.close()

@@ -34,6 +34,8 @@ from domain.registry.agency import Agency
 from domain.registry.grid_cell import GridCell
 from domain.registry.officer import Officer
 from domain.values import DISTRICT_ZONE, EnforcementDomain, RevocationReason
+from projections.model import Folded, counter_columns
+from projections.registry import all_projections
 from tests.builders_cases import an_intake, an_investigated_case
 from tests.builders_oversight import at
 from tests.conftest import TEST_META
@@ -164,6 +166,18 @@ def test_the_history_writes_rows_of_most_views() -> None:
 @given(shuffled=interleavings(HISTORY))
 def test_any_interleaving_of_aggregates_gives_the_same_views(shuffled: list[Envelope]) -> None:
     assert fold_all(shuffled) == fold_all(HISTORY)
+
+
+@given(split=st.integers(min_value=0, max_value=len(HISTORY)))
+def test_a_log_folded_in_two_parts_and_merged_is_the_fold_of_the_whole(split: int) -> None:
+    # What a rebuild in two processes relies on: counters add up, a later field value wins.
+    projections = all_projections()
+    first, later = Folded(), Folded()
+    for projection in projections:
+        first.apply(projection.changes(HISTORY[:split]))
+        later.apply(projection.changes(HISTORY[split:]))
+    first.merge_later(later.tables, counter_columns(projections))
+    assert first.tables == fold_all(HISTORY)
 
 
 @pytest.mark.usefixtures("as_system")
