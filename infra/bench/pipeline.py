@@ -135,6 +135,13 @@ def bench_kafka_pipeline(env: BenchEnv, events: int = 100_000) -> Figures:
         ledger.close()
 
 
+def settle(database: Database) -> None:
+    """Vacuum and analyse after a bulk write: otherwise autovacuum of the new rows runs during
+    whichever measurement comes next (the baseline or the rebuild), on the same two cores."""
+    with psycopg.connect(database.url, autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE)")
+
+
 def _raw_copy_seconds(database: Database) -> float:
     """Seconds to COPY the event rows out and into a scratch table: PostgreSQL's raw pace."""
     with psycopg.connect(database.url) as conn:
@@ -158,6 +165,7 @@ def bench_rebuild(env: BenchEnv, events: int = 300_000) -> Figures:
     try:
         follower = follower_for(ledger, database)
         follower.catch_up()
+        settle(database)
         copy_seconds = _raw_copy_seconds(database)
         started = time.perf_counter()
         rebuild(follower.events, follower.store, all_projections())
