@@ -241,7 +241,7 @@ class SupervisionLedger(Application[UUID]):
         return loaded
 
     def exists(self, ident: UUID, *, careful: bool = True) -> bool:
-        if self.cache is not None and self.cache.get(ident) is not None:
+        if self.cache is not None and self.cache.has(ident):
             return True
         if not careful:
             return False

@@ -76,6 +76,11 @@ class AggregateCache:
             self._entries.move_to_end(ident)
         return copy.deepcopy(found)
 
+    def has(self, ident: UUID) -> bool:
+        """Whether ``ident`` is cached (without the copy ``get`` makes)."""
+        with self._lock:
+            return ident in self._entries
+
     def is_absent(self, ident: UUID) -> bool:
         with self._lock:
             return ident in self._absent

@@ -53,6 +53,18 @@ def test_an_aggregate_with_pending_events_is_never_cached() -> None:
     assert cache.get(officer.id) is None
 
 
+def test_has_answers_what_get_would_find() -> None:
+    feed = FakeFeed()
+    cache = AggregateCache(feed)
+    officer = saved_officer()
+    assert not cache.has(officer.id)
+    cache.put([officer])
+    assert cache.has(officer.id)
+    feed.write(officer.id, officer.version + 1)
+    cache.refresh()
+    assert not cache.has(officer.id) and cache.get(officer.id) is None
+
+
 def test_a_change_by_another_writer_evicts_the_stale_copy() -> None:
     feed = FakeFeed()
     cache = AggregateCache(feed)
