@@ -87,31 +87,14 @@ class Projection:
         return out
 
 
-def merge(
-    changes: Iterable[Change],
-) -> tuple[dict[tuple[str, Key], dict[str, int]], dict[tuple[str, Key], dict[str, Any]]]:
-    """Collapse a batch: deltas summed per row, field values last-wins per row and column."""
-    adds: dict[tuple[str, Key], dict[str, int]] = {}
-    puts: dict[tuple[str, Key], dict[str, Any]] = {}
-    for change in changes:
-        slot = (change.table.name, change.key)
-        if isinstance(change, Add):
-            row = adds.setdefault(slot, {})
-            for column, delta in change.deltas.items():
-                row[column] = row.get(column, 0) + delta
-        else:
-            puts.setdefault(slot, {}).update(change.values)
-    return adds, puts
-
-
 Tables = dict[str, dict[Key, dict[str, Any]]]
 
 
 class Folded:
     """Changes applied in memory, in order: ``tables[name][key][column]`` is what the view
     tables would hold (a column no change touched is absent: a counter's default 0, a field's
-    NULL). Used by unit tests, and by a rebuild, which folds the whole log and then writes each
-    table once instead of upserting the same rows batch after batch."""
+    NULL). A live batch is folded before it is written (one upsert per row), a rebuild folds the
+    whole log and writes each table once, and unit tests fold instead of writing."""
 
     def __init__(self) -> None:
         self.tables: Tables = {}

@@ -25,7 +25,7 @@ import psycopg
 from psycopg import sql
 
 from consumers.envelope import Envelope
-from projections.model import Change, Key, Projection, Table, merge
+from projections.model import Change, Folded, Key, Projection, Table
 
 SCHEMA = "views"
 STORE = "store"
@@ -310,11 +310,12 @@ class Writes(NamedTuple):
     @classmethod
     def of(cls, changes: Sequence[Change]) -> Writes:
         tables = {c.table.name: c.table for c in changes}
-        adds, puts = merge(changes)
+        folded = Folded()
+        folded.apply(changes)
         groups = [
-            Group(tables[name], columns, rows, add)
-            for merged, add in ((puts, False), (adds, True))
-            for (name, columns), rows in _by_columns(merged).items()
+            group
+            for name, rows in folded.tables.items()
+            for group in _by_columns(tables[name], rows)
         ]
         return cls(
             [g for g in groups if len(g.rows) >= COPY_THRESHOLD],
@@ -331,13 +332,17 @@ class Writes(NamedTuple):
             _upsert(cur, group)
 
 
-def _by_columns(
-    merged: Mapping[tuple[str, Key], Mapping[str, Any]],
-) -> dict[tuple[str, tuple[str, ...]], Rows]:
-    grouped: dict[tuple[str, tuple[str, ...]], Rows] = {}
-    for (name, key), values in merged.items():
-        grouped.setdefault((name, tuple(sorted(values))), []).append((key, values))
-    return grouped
+def _by_columns(table: Table, rows: Mapping[Key, Mapping[str, Any]]) -> list[Group]:
+    """A folded table's rows split into its fields (set) and counters (added to), grouped by the
+    columns they touch: one statement per group."""
+    grouped: dict[tuple[tuple[str, ...], bool], Rows] = {}
+    for key, row in rows.items():
+        fields = {c: v for c, v in row.items() if c in table.fields}
+        counters = {c: v for c, v in row.items() if c in table.counters}
+        for values, add in ((fields, False), (counters, True)):
+            if values:
+                grouped.setdefault((tuple(sorted(values)), add), []).append((key, values))
+    return [Group(table, columns, found, add) for (columns, add), found in grouped.items()]
 
 
 # Below this many rows an ``executemany`` of upserts is cheapest; above it, COPY the rows into a
