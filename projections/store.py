@@ -151,13 +151,8 @@ class ProjectionStore:
         self.set_position(projection, FLOOR, position)
 
     def set_position(self, projection: Projection, source: str, position: int) -> None:
-        self.conn.execute(
-            sql.SQL(
-                "INSERT INTO {} (projection, source, position) VALUES (%s, %s, %s) "
-                "ON CONFLICT (projection, source) DO UPDATE SET position = EXCLUDED.position"
-            ).format(POSITIONS),
-            (projection.NAME, source, position),
-        )
+        """A position of a source without offsets (the event store, or the floor)."""
+        self.conn.execute(ADVANCE, (projection.NAME, source, position, None))
 
     def fill(self, table: Table, rows: Mapping[Key, Mapping[str, Any]]) -> None:
         """Write folded rows into an emptied table with one COPY (see ``model.Folded``)."""

@@ -142,7 +142,7 @@ def settle(database: Database) -> None:
         conn.execute("VACUUM (ANALYZE)")
 
 
-def _raw_copy_seconds(database: Database) -> float:
+def raw_copy_seconds(database: Database) -> float:
     """Seconds to COPY the event rows out and into a scratch table: PostgreSQL's raw pace."""
     with psycopg.connect(database.url) as conn:
         conn.execute("CREATE TEMP TABLE copy_target (LIKE supervisionledger_events)")
@@ -166,7 +166,7 @@ def bench_rebuild(env: BenchEnv, events: int = 300_000) -> Figures:
         follower = follower_for(ledger, database)
         follower.catch_up()
         settle(database)
-        copy_seconds = _raw_copy_seconds(database)
+        copy_seconds = raw_copy_seconds(database)
         started = time.perf_counter()
         rebuild(follower.events, follower.store, all_projections())
         rebuild_seconds = time.perf_counter() - started

@@ -20,7 +20,7 @@ from gateway.simulation.profile import COUNT_KEYS, EXTRA_KEYS, Profile, load_pro
 from gateway.simulation.simulate import phases, published_exemption_lists
 from gateway.simulation.year import plan_year
 from infra.bench.env import BenchEnv, rate
-from infra.bench.pipeline import _raw_copy_seconds, settle
+from infra.bench.pipeline import raw_copy_seconds, settle
 from infra.wiring import follower_for
 from projections.registry import all_projections
 from projections.report import compute_report
@@ -60,7 +60,7 @@ def run(env: BenchEnv, quick: bool) -> dict[str, float]:
         projection_seconds = time.perf_counter() - started
         compared = _check_report(database.url, profile)
         settle(database)
-        copy_seconds = _raw_copy_seconds(database)
+        copy_seconds = raw_copy_seconds(database)
         started = time.perf_counter()
         rebuilt = rebuild(follower.events, follower.store, all_projections())
         rebuild_seconds = time.perf_counter() - started
