@@ -47,6 +47,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from infra.ports import free_port
+
 KAFKA_VERSION = "4.3.1"
 
 _INFRA_DIR = Path(__file__).resolve().parent
@@ -220,13 +222,10 @@ def broker_log_tail(data_dir: Path, lines: int = 30) -> str:
 
 
 def _free_port(exclude: set[int] | None = None) -> int:
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            s.bind((HOST, 0))
-            port = int(s.getsockname()[1])
-        if not exclude or port not in exclude:
-            return port
-    raise BrokerStartError("could not find a free TCP port")
+    try:
+        return free_port(exclude)
+    except OSError as error:
+        raise BrokerStartError(str(error)) from None
 
 
 def _port_is_free(port: int) -> bool:

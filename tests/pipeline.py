@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import psycopg
 
 from infra.bench.load import write_events as write_events  # re-exported for the tests
+from infra.ledger_process import ledger_process as ledger_process  # re-exported for the tests
 from infra.postgres import Database
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def query(database: Database, statement: str) -> list[tuple[Any, ...]]:
@@ -46,16 +41,3 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(0.1)
-
-
-def ledger_process(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    """A ``ledger`` subcommand in its own process (so tests can kill -9 it)."""
-    full_env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
-    with log.open("ab") as handle:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen(
-            [sys.executable, "-m", "gateway.cli", *command],
-            env=full_env,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-        )

@@ -7,11 +7,9 @@ and stopped afterwards. Each benchmark gets a fresh database.
 
 from __future__ import annotations
 
-import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -24,6 +22,7 @@ import psycopg
 from psycopg import sql
 
 from infra.kafka_broker import ensure_jars, start_broker, stop_broker
+from infra.ledger_process import ledger_process
 from infra.postgres import Database, embedded_database
 from infra.settings import Settings
 
@@ -60,16 +59,10 @@ class BenchEnv:
         values.update(overrides)
         return Settings.model_validate(values)
 
-    def ledger_process(self, args: Sequence[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    def ledger_process(self, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
         """``ledger <args>`` as a process of its own (production shape), its output appended
-        to ``ledger.log`` in the work folder; ``env`` holds its ``LEDGER_*`` settings."""
-        with (self.workdir / "ledger.log").open("ab") as log:
-            return subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                [sys.executable, "-m", "gateway.cli", *args],
-                env={**os.environ, **env, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        to ``ledger.log`` in the work folder."""
+        return ledger_process(args, env, self.workdir / "ledger.log")
 
     def drop_databases(self) -> None:
         with psycopg.connect(self.server.url, autocommit=True) as conn:

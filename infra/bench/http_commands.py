@@ -37,20 +37,13 @@ from domain.values import EnforcementDomain
 from gateway.auth import grant_token, save_grants
 from infra.bench.env import BenchEnv, percentile, rate
 from infra.bench.http_load import LoadClient
+from infra.ports import free_port
 from infra.postgres import Database
 from infra.wiring import open_ledger
 
 CONCURRENCY = 64
 OFFICERS = 40
 CELLS = 50
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _prepare(ledger: SupervisionLedger) -> tuple[UUID, list[UUID]]:
@@ -190,7 +183,7 @@ def run(env: BenchEnv, quick: bool) -> dict[str, float]:
     )
     tokens = env.workdir / f"tokens-{database.dbname}.json"
     save_grants(tokens, [grant])
-    port = _free_port()
+    port = free_port()
     server = env.ledger_process(
         ["serve", "--port", str(port)],
         {

@@ -4,7 +4,6 @@ server as browsers and streams see it: the browser tests, and the live stream's 
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import time
 import urllib.error
@@ -18,6 +17,7 @@ from uuid import UUID
 
 from domain.actors import Role
 from gateway.auth import grant_token
+from infra.ports import free_port
 from infra.postgres import Database
 from tests.pipeline import ledger_process
 
@@ -46,13 +46,6 @@ class Served:
                 return answer.status, json.loads(answer.read() or b"null")
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read() or b"null")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 Principal = tuple[Role, UUID | None]

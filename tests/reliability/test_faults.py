@@ -10,7 +10,6 @@ store.
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -25,17 +24,12 @@ from domain.actors import Role
 from gateway.auth import grant_token, save_grants
 from infra.bench.http_commands import Patrols, _prepare
 from infra.kafka_broker import start_broker, stop_broker
+from infra.ports import free_port
 from infra.postgres import Database, embedded_database
 from infra.wiring import open_ledger
 from tests.pipeline import ledger_process, query, truth_by_topic, viewed_by_topic, wait_for
 
 pytestmark = pytest.mark.kafka
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def restart_postgres(pgdata: Path, down_for: float) -> None:
