@@ -21,7 +21,7 @@ from typing import Any, ClassVar, Protocol, TypeVar
 from uuid import UUID
 
 import orjson
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.persistence import IntegrityError
 
 from domain.actors import Actor, Role
@@ -281,7 +281,7 @@ class SupervisionLedger(Application[UUID]):
         if not staged and not records:
             return outcomes
         try:
-            self.save(*staged.values(), idempotency=records)
+            self._save_aggregates(staged.values(), idempotency=records)
         except IntegrityError:
             if not careful:
                 return [self.execute_batch([r], careful=True)[0] for r in requests]
@@ -289,6 +289,19 @@ class SupervisionLedger(Application[UUID]):
         if self.cache is not None:
             self.cache.put(staged.values())  # saved: their pending events are now collected
         return outcomes
+
+    def _save_aggregates(self, aggregates: Iterable[Aggregate], **kwargs: Any) -> None:
+        """The library's ``save`` for aggregates only. Its own asks of every object whether it
+        is an event or an aggregate with two ``isinstance`` checks against ``typing``
+        protocols, slow in Python 3.11: 8% of a command's CPU in a large group commit."""
+        processing: ProcessingEvent[UUID] = ProcessingEvent()
+        for aggregate in aggregates:
+            processing.events.extend(aggregate.collect_events())
+            processing.aggregates[aggregate.id] = aggregate
+        processing.saved_kwargs.update(kwargs)
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
 
     def _after_conflict(self, request: Request) -> Outcome:
         if request.idempotency_key:
@@ -345,13 +358,6 @@ class SupervisionLedger(Application[UUID]):
                     staged[aggregate.id] = aggregate
                 violation = rejection.violation
                 outcome = RecordedRefusal(violation.rule, violation.message, refusal.id)
-                result: dict[str, Any] = {
-                    "refused": {
-                        "rule": violation.rule,
-                        "message": violation.message,
-                        "refusal_id": str(refusal.id),
-                    }
-                }
             except DomainError as error:
                 return error
             else:
@@ -365,9 +371,8 @@ class SupervisionLedger(Application[UUID]):
                 )
                 for aggregate in uow.changed:
                     staged[aggregate.id] = aggregate
-                result = {"accepted": outcome.model_dump(mode="json")}
         if key:
-            record = IdempotencyRecord(actor.principal, key, request.digest, result)
+            record = IdempotencyRecord(actor.principal, key, request.digest, _answer(outcome))
             records.append(record)
             answered[(actor.principal, key)] = record
         return outcome
@@ -387,6 +392,19 @@ class SupervisionLedger(Application[UUID]):
         if aggregate is None:
             raise NotFound("record", ident)
         return aggregate
+
+
+def _answer(outcome: Accepted | RecordedRefusal) -> dict[str, Any]:
+    """What an idempotency record keeps of a command's first answer (``_replay`` reads it)."""
+    if isinstance(outcome, RecordedRefusal):
+        return {
+            "refused": {
+                "rule": outcome.rule,
+                "message": outcome.message,
+                "refusal_id": str(outcome.refusal_id),
+            }
+        }
+    return {"accepted": outcome.model_dump(mode="json")}
 
 
 def _replay(earlier: IdempotencyRecord, digest: str) -> Outcome:

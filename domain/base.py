@@ -109,9 +109,19 @@ _IMMUTABLE = (
 )
 
 
+_SHARED: set[type] = set()
+"""Types found immutable so far: one set lookup instead of the ``isinstance`` checks below."""
+
+
 def _copied(value: Any, memo: dict[int, Any]) -> Any:
     """A deep copy that shares what cannot change (see ``Aggregate.__deepcopy__``)."""
-    if isinstance(value, _IMMUTABLE):
+    kind = type(value)
+    if kind in _SHARED:
+        return value
+    if isinstance(value, _IMMUTABLE) or (
+        isinstance(value, BaseModel) and value.model_config.get("frozen")
+    ):
+        _SHARED.add(kind)
         return value
     if isinstance(value, list):
         return [_copied(v, memo) for v in value]
@@ -119,8 +129,6 @@ def _copied(value: Any, memo: dict[int, Any]) -> Any:
         return {k: _copied(v, memo) for k, v in value.items()}
     if isinstance(value, tuple):
         return tuple(_copied(v, memo) for v in value)
-    if isinstance(value, BaseModel) and value.model_config.get("frozen"):
-        return value
     return copy.deepcopy(value, memo)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import gc
+import functools
 import logging
 import sys
 import threading
@@ -36,12 +36,21 @@ def serve(
     demo: Annotated[
         bool, typer.Option(help="Load the demo data and print a token per role.")
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Gateway processes sharing the port (one per core: a process uses one).",
+            min=1,
+            max=64,
+        ),
+    ] = 1,
 ) -> None:
     """Serve the HTTP gateway."""
     import uvicorn
 
     from gateway.app import create_app
     from gateway.demo import demo_grants, demo_present, load_demo
+    from gateway.serving import LOG_FORMAT, fewer_collector_pauses, shared_with_workers
     from infra.integrity.wiring import SigningKeyMissingError, checkpointer_for
     from infra.wiring import follower_for, projection_store, when_ready
 
@@ -68,11 +77,7 @@ def serve(
     # The views exist (empty, at worst) before the first request reads them, whichever process
     # will fill them: the follower below, or `ledger project` behind Kafka.
     when_ready(lambda: projection_store(database)).close()
-    tokens = TokenStore.watching(settings.tokens, settings.resolved_tokens_file)
-    web = create_app(ledger, tokens, settings)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     stop = threading.Event()
     if not settings.kafka_bootstrap:
         # The embedded default: projections follow the event store in this process. With Kafka
@@ -93,32 +98,28 @@ def serve(
                 name="checkpointer",
                 daemon=True,
             ).start()
-    _fewer_collector_pauses()
+    # Open event streams must not hold a shutdown for minutes.
+    run = functools.partial(
+        uvicorn.run,
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=settings.access_log,
+        timeout_graceful_shutdown=5,
+    )
     try:
-        # Open event streams must not hold a shutdown for minutes.
-        uvicorn.run(
-            web,
-            host=host,
-            port=port,
-            log_level="info",
-            access_log=settings.access_log,
-            timeout_graceful_shutdown=5,
-        )
+        if workers == 1:
+            tokens = TokenStore.watching(settings.tokens, settings.resolved_tokens_file)
+            web = create_app(ledger, tokens, settings)
+            fewer_collector_pauses()
+            run(web)
+        else:
+            # Each worker builds its own gateway (gateway.serving); this process supervises
+            # them and keeps the follower and the checkpointer above.
+            with shared_with_workers(settings, database):
+                run("gateway.serving:worker_app", factory=True, workers=workers)
     finally:
         stop.set()
-
-
-def _fewer_collector_pauses() -> None:
-    """The aggregate cache keeps tens of thousands of records alive, and every pass of the
-    cyclic garbage collector over them stalls all requests (the long tail of command
-    latency). What exists at start never becomes garbage: it is frozen out of the collector's
-    view, and young collections run less often (requests make few reference cycles)."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)
-
-
-GC_YOUNG_THRESHOLD = 20_000
 
 
 def _msa() -> UUID:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from domain.application import HANDLERS
 from domain.application import Request as CommandRequest
@@ -49,8 +49,10 @@ def command_route(command_type: type[Command]) -> ApiRoute:
         )
         if isinstance(accepted, DomainError):
             raise accepted
-        return JSONResponse(
-            accepted.model_dump(mode="json"), status_code=201 if accepted.created else 200
+        return Response(  # serialised by pydantic directly: no dict between
+            accepted.model_dump_json(),
+            status_code=201 if accepted.created else 200,
+            media_type="application/json",
         )
 
     doc = (command_type.__doc__ or command_type.__name__).strip()

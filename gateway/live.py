@@ -17,11 +17,13 @@ with the first subscriber and stops with the last: an idle gateway holds no extr
 Authentication. ``EventSource`` cannot send an ``Authorization`` header, so the page first asks
 for a *ticket* with its bearer token (``POST /api/v1/live/tickets``) and opens the stream with
 ``?ticket=``. A ticket is the caller's principal, role and agency with an expiry ``TICKET_SECONDS``
-away, signed with HMAC-SHA256 under a key this process drew at random: short-lived, so that
-what ends up in access logs, proxies and the browser's history is worthless a minute later —
-unlike the bearer token itself, which is never put in a URL. The stream lives at most
-``STREAM_SECONDS``; the browser then reconnects, and renews the ticket when it has expired.
-(Several gateways behind one address need sticky sessions, or one shared ticket key.)
+away, signed with HMAC-SHA256 under the configured ``LEDGER_TICKET_KEY`` (or, unset, a key this
+process drew at random): short-lived, so that what ends up in access logs, proxies and the
+browser's history is worthless a minute later — unlike the bearer token itself, which is never
+put in a URL. The stream lives at most ``STREAM_SECONDS``; the browser then reconnects, and
+renews the ticket when it has expired.
+(Several gateways behind one address share the key: ``ledger serve --workers`` does it for its
+workers; separate gateways are given one ``LEDGER_TICKET_KEY``.)
 
 Agency officers receive only the events naming their agency; everyone receives view updates.
 """
@@ -51,6 +53,7 @@ from domain.actors import Actor, Role
 from domain.application import SupervisionLedger
 from gateway.metrics import LIVE_STREAMS
 from infra.eventstore import LedgerRecorder
+from infra.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +98,7 @@ def _unb64(text: str) -> bytes:
 
 
 class TicketSigner:
-    """Signs and checks stream tickets under a key of this process."""
+    """Signs and checks stream tickets under the key given (or one drawn for this process)."""
 
     def __init__(self, key: bytes | None = None, ttl: int = TICKET_SECONDS) -> None:
         self._key = key or secrets.token_bytes(32)
@@ -257,9 +260,11 @@ class _Subscriber:
 class LiveHub:
     """The process's one watcher of the log and the views, and the streams it feeds."""
 
-    def __init__(self, conninfo: str, recorder: LedgerRecorder) -> None:
+    def __init__(
+        self, conninfo: str, recorder: LedgerRecorder, ticket_key: bytes | None = None
+    ) -> None:
         self.conninfo = conninfo
-        self.signer = TicketSigner()
+        self.signer = TicketSigner(ticket_key)
         self._subscribers: set[_Subscriber] = set()
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -364,7 +369,9 @@ def hub_of(state: Any, ledger: SupervisionLedger) -> LiveHub:
     """The app's hub (``app.state.live``), made on first use."""
     hub: LiveHub | None = getattr(state, "live", None)
     if hub is None:
-        hub = LiveHub(conninfo_of(ledger), recorder_of(ledger))
+        settings: Settings | None = getattr(state, "settings", None)
+        key = settings.ticket_key if settings is not None else None
+        hub = LiveHub(conninfo_of(ledger), recorder_of(ledger), bytes.fromhex(key) if key else None)
         state.live = hub
     return hub
 

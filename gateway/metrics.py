@@ -23,6 +23,7 @@ scrape itself never fails on it.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
@@ -32,8 +33,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import psycopg
-from prometheus_client import REGISTRY, Counter, Gauge, Histogram
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from psycopg import sql
 from psycopg.rows import tuple_row
@@ -69,7 +71,11 @@ COMMIT_BATCH = Histogram(
     "Commands carried out per group-commit transaction of the gateway (grows under load).",
     buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
 )
-LIVE_STREAMS = Gauge("ledger_live_streams", "Server-sent event streams open in this process.")
+LIVE_STREAMS = Gauge(
+    "ledger_live_streams",
+    "Server-sent event streams open (in all the gateway's worker processes).",
+    multiprocess_mode="livesum",
+)
 
 OUTCOMES = (
     "accepted",
@@ -441,12 +447,25 @@ class LedgerCollector(Collector):
         yield from (certified, per_capita, participation, performance)
 
 
+def gateway_metrics() -> Iterator[Metric]:
+    """The in-process metrics: this process's, or with several gateway workers (``ledger serve
+    --workers``, which sets prometheus-client's ``PROMETHEUS_MULTIPROC_DIR`` for them) all the
+    workers' together, read from the files each keeps there — whichever worker is scraped."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        yield from REGISTRY.collect()
+        return
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry, path=folder)  # type: ignore[no-untyped-call]
+    yield from registry.collect()
+
+
 class Scrape(Collector):
-    """One scrape: the process's own metrics, then the ledger's read from the database."""
+    """One scrape: the gateway's own metrics, then the ledger's read from the database."""
 
     def __init__(self, ledger_collector: LedgerCollector) -> None:
         self.ledger = ledger_collector
 
     def collect(self) -> Iterator[Metric]:
-        yield from REGISTRY.collect()
+        yield from gateway_metrics()
         yield from self.ledger.collect()

@@ -7,8 +7,9 @@ state, notification id) the ledger adds:
   evaluated after the library's table lock, so it rises with the notification id);
 - triggers that make the table append-only: ``UPDATE``, ``DELETE`` and ``TRUNCATE`` raise;
 - ``supervisionledger_idempotency``: the first answer to each ``Idempotency-Key``, written in
-  the same transaction as the command's events (the library's ``_insert_events`` hook, the
-  one its process recorder uses for tracking records);
+  the same transaction as the command's events;
+- one function, ``supervisionledger_append``, that writes a transaction's events (and its
+  idempotency records) in one statement: the library's insert, without its round trips;
 - schema creation under an advisory lock, so many processes can start at once;
 - a hash chain per aggregate (``leaf_index``, ``content_hash``, ``prev_hash``, ``event_hash``)
   and the table of signed Merkle checkpoints (``supervisionledger_checkpoints``), see below.
@@ -45,7 +46,6 @@ import orjson
 from eventsourcing.persistence import InterfaceError, Notification, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
 from eventsourcing.utils import retry
-from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
@@ -118,21 +118,43 @@ class LedgerRecorder(PostgresApplicationRecorder):
                 trigger=Identifier(f"{prefix}_no_truncate"), schema=schema, table=table, guard=guard
             ),
         ]
-        self._insert_idempotency = SQL(
-            "INSERT INTO {schema}.{idem} (principal, key, request_hash, outcome) "
-            "VALUES (%s, %s, %s, %s)"
-        ).format(schema=schema, idem=idempotency)
+        append = Identifier(f"{prefix}_append")
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE OR REPLACE FUNCTION {schema}.{append}(ids {id_type}[], versions bigint[], "
+                "topics text[], states bytea[], hashes bytea[], principals text[], "
+                "idem_keys text[], request_hashes text[], outcomes text[]) "
+                "RETURNS TABLE (notification_id bigint) LANGUAGE plpgsql AS $$ BEGIN "
+                "INSERT INTO {schema}.{idem} (principal, key, request_hash, outcome) "
+                "SELECT p, k, h, o::jsonb "
+                "FROM unnest(principals, idem_keys, request_hashes, outcomes) AS i(p, k, h, o); "
+                "IF cardinality(ids) > 0 THEN "
+                "PERFORM set_config('lock_timeout', {lock_timeout}, true); "
+                "LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
+                "PERFORM pg_notify({channel}, ''); "
+                "RETURN QUERY INSERT INTO {schema}.{table} AS t "
+                "(originator_id, originator_version, topic, state, content_hash) "
+                "SELECT * FROM unnest(ids, versions, topics, states, hashes) "
+                "RETURNING t.notification_id; "
+                "END IF; END $$"
+            ).format(
+                schema=schema,
+                append=append,
+                id_type=Identifier(self.datastore.originator_id_type),
+                idem=idempotency,
+                table=table,
+                lock_timeout=f"{self.datastore.lock_timeout}s",
+                channel=self.channel_name,
+            )
+        )
+        self._append = SQL(
+            "SELECT notification_id FROM {schema}.{append}(%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        ).format(schema=schema, append=append)
         self._select_idempotency = SQL(
             "SELECT request_hash, outcome FROM {schema}.{idem} WHERE principal = %s AND key = %s"
         ).format(schema=schema, idem=idempotency)
         self.checkpoints_table_name = f"{prefix}_checkpoints"
         self.sql_create_statements += self._chain_statements(prefix, guard)
-        self._insert_chained = SQL(
-            "INSERT INTO {schema}.{table} "
-            "(originator_id, originator_version, topic, state, content_hash) "
-            "SELECT * FROM unnest(%s::{id_type}[], %s::bigint[], %s::text[], %s::bytea[], "
-            "%s::bytea[]) RETURNING notification_id"
-        ).format(schema=schema, table=table, id_type=Identifier(self.datastore.originator_id_type))
         self._chained_columns = SQL(
             "notification_id, originator_id, originator_version, topic, state, recorded_at, "
             "leaf_index, content_hash, prev_hash, event_hash"
@@ -290,52 +312,34 @@ class LedgerRecorder(PostgresApplicationRecorder):
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        # The library sends a transaction's statements in psycopg's pipeline mode. With psycopg
-        # 3.3.9 a pipeline whose events exceed the socket buffer (a few hundred KB: a large
-        # group commit, a simulation batch) can hang for ever, client and server each waiting
-        # for the other. Plain statements in one transaction cost a few more round trips and
-        # cannot hang; everything else is the library's (lock, notify, insert, ids).
-        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
-            self._insert_events(curs, stored_events, **kwargs)
-            if not stored_events:
-                return None
-            self._insert_stored_events(curs, stored_events, **kwargs)
-            return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-
-    def _insert_stored_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> None:
-        # The library's insert, with each event's content hash beside it (the trigger computes
-        # the rest of the chain under the same table lock).
-        self._lock_table(curs)
-        self._notify_channel(curs)
-        curs.execute(
-            self._insert_chained,
-            (
-                [e.originator_id for e in stored_events],
-                [e.originator_version for e in stored_events],
-                [e.topic for e in stored_events],
-                [e.state for e in stored_events],
-                [content_hash(e.state) for e in stored_events],
-            ),
-            prepare=True,
-        )
-
-    def _insert_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> None:
+        # One statement, in its own transaction (the pool's connections are in autocommit
+        # mode): the function ``<prefix>_append`` does what the library's insert does — the
+        # table lock, the notification, the insert returning the positions — and writes the
+        # idempotency records with them. One round trip instead of five, so the table lock is
+        # held only for the server's work: a writer never holds it while it waits for its turn
+        # at Python's interpreter lock between statements, and the others wait for it less.
+        # (The library's pipeline mode, the other way to one round trip, can hang in
+        # psycopg 3.3.9 once a transaction's events outgrow the socket buffer.)
         records: Sequence[IdempotencyRecord] = kwargs.get("idempotency", ())
-        for record in records:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(
-                self._insert_idempotency,
+                self._append,
                 (
-                    record.principal,
-                    record.key,
-                    record.request_hash,
-                    orjson.dumps(record.outcome).decode(),
+                    [e.originator_id for e in stored_events],
+                    [e.originator_version for e in stored_events],
+                    [e.topic for e in stored_events],
+                    [e.state for e in stored_events],
+                    [content_hash(e.state) for e in stored_events],
+                    [r.principal for r in records],
+                    [r.key for r in records],
+                    [r.request_hash for r in records],
+                    [orjson.dumps(r.outcome).decode() for r in records],
                 ),
                 prepare=True,
             )
+            if not stored_events:
+                return None
+            return [row["notification_id"] for row in curs.fetchall()]
 
     def find_idempotency(self, principal: str, key: str) -> IdempotencyRecord | None:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:

@@ -1,7 +1,9 @@
 """Every setting the ledger reads, in one place.
 
 Nothing else in the code base reads ``os.environ`` (the eventsourcing library's own
-``POSTGRES_*`` keys aside, which :mod:`infra.eventstore` builds from these settings).
+``POSTGRES_*`` keys aside, which :mod:`infra.eventstore` builds from these settings, and
+prometheus-client's ``PROMETHEUS_MULTIPROC_DIR``, which ``ledger serve --workers`` sets for its
+worker processes: :mod:`gateway.serving`).
 """
 
 from __future__ import annotations
@@ -71,6 +73,14 @@ class Settings(BaseSettings):
         description="Ed25519 private key (PKCS#8 PEM) that signs the Merkle checkpoints "
         "(default DATA_DIR/checkpoint-signing-key.pem, created on first use with the embedded "
         "PostgreSQL; with LEDGER_DATABASE_URL it must exist: `ledger audit new-key`).",
+    )
+    ticket_key: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-fA-F]{64}$",
+        repr=False,
+        description="Key (64 hex digits) that signs live-stream tickets. Gateway processes "
+        "behind one address must share it. Unset: each process makes its own "
+        "(`ledger serve --workers N` shares one among its workers).",
     )
     checkpoint_interval: float = Field(
         default=60.0,

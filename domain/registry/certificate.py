@@ -10,7 +10,9 @@ from domain.values import RevocationReason
 
 
 class Certificate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Frozen: a revocation replaces the certificate (``Officer``), so copies of a cached
+    # officer share its certificates instead of copying each (``Aggregate.__deepcopy__``).
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     number: str
     issued_on: date

@@ -104,10 +104,12 @@ class Officer(Aggregate):
     def _revoke_certificate(
         self, agency_id: UUID, number: str, revoked_on: date, reason: RevocationReason, note: str
     ) -> None:
-        for certificate in self.certificates:
-            if certificate.number == number:
-                certificate.revoked_on = revoked_on
-                certificate.revocation_reason = reason
+        self.certificates = [
+            certificate.model_copy(update={"revoked_on": revoked_on, "revocation_reason": reason})
+            if certificate.number == number
+            else certificate
+            for certificate in self.certificates
+        ]
 
     @event(FrontlineChanged)
     def set_frontline(self, frontline: bool) -> None:

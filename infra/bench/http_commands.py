@@ -1,9 +1,9 @@
 """Commands over HTTP: sustained rate, and latency at half of it, vs bare eventsourcing appends.
 
-The gateway runs as its own process (``ledger serve``, production shape: Kafka configured, so
-no projections run inside it). The load generator is a real HTTP client over loopback
-(keep-alive connections, asyncio; ``http_load``, lean so that it leaves the cores to the
-server), bounded in requests and time:
+The gateway runs as its own process (``ledger serve --workers``, one worker per core, production
+shape: Kafka configured, so no projections run inside it). The load generator is a real HTTP
+client over loopback (keep-alive connections, asyncio; ``http_load``, lean so that it leaves the
+cores to the server), bounded in requests and time:
 
 1. closed loop — ``CONCURRENCY`` clients send back to back for ``seconds``: the maximum rate;
 2. open loop — requests at half that rate, evenly spaced, for ``seconds``: p50/p99 latency.
@@ -19,6 +19,7 @@ Baseline: the same patrol aggregates appended with bare eventsourcing, one ``sav
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -36,12 +37,13 @@ from domain.registry.officer import Officer
 from domain.values import EnforcementDomain
 from gateway.auth import grant_token, save_grants
 from infra.bench.env import BenchEnv, percentile, rate
-from infra.bench.http_load import LoadClient
-from infra.ports import free_port
+from infra.bench.http_load import LoadClient, collector_paused
+from infra.ports import connections_by_process, free_port
 from infra.postgres import Database
 from infra.wiring import open_ledger
 
 CONCURRENCY = 64
+WORKERS = os.cpu_count() or 1
 OFFICERS = 40
 CELLS = 50
 
@@ -185,7 +187,7 @@ def run(env: BenchEnv, quick: bool) -> dict[str, float]:
     save_grants(tokens, [grant])
     port = free_port()
     server = env.ledger_process(
-        ["serve", "--port", str(port)],
+        ["serve", "--port", str(port), "--workers", str(WORKERS)],
         {
             "LEDGER_DATABASE_URL": database.url,
             "LEDGER_TOKENS_FILE": str(tokens),
@@ -198,6 +200,7 @@ def run(env: BenchEnv, quick: bool) -> dict[str, float]:
         server.terminate()
         server.wait(30)
     bare = _bare_eventsourcing(database, agency, officers, 2000 if quick else 5000)
+    figures["gateway_workers"] = float(WORKERS)
     figures["bare_eventsourcing_per_s"] = bare
     figures["ratio_to_bare"] = figures["commands_per_s"] / bare
     return figures
@@ -215,19 +218,34 @@ async def _wait_for_server(port: int) -> None:
     raise RuntimeError("the gateway did not start")
 
 
+async def _open_on_every_worker(client: LoadClient, port: int, patience: float = 60.0) -> None:
+    """The load's connections, spread over all the gateway's workers: the first to start would
+    otherwise take every connection made before the others are ready."""
+    deadline = time.monotonic() + patience
+    while True:
+        await client.open(CONCURRENCY)
+        if len(connections_by_process(port)) >= WORKERS:
+            return
+        client.close()
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the gateway's {WORKERS} workers did not all take connections")
+        await asyncio.sleep(0.5)
+
+
 async def _drive(
     port: int, token: str, agency: UUID, officers: list[UUID], seconds: float
 ) -> dict[str, float]:
     await _wait_for_server(port)
     client = LoadClient("127.0.0.1", port, {"Authorization": f"Bearer {token}"})
-    await client.open(CONCURRENCY)
+    await _open_on_every_worker(client, port)
     try:
         patrols = Patrols(agency, officers)
         await _closed_loop(client, patrols, 2.0)  # warm-up
-        started = time.perf_counter()
-        ok, failed = await _closed_loop(client, patrols, seconds)
-        maximum = rate(ok, time.perf_counter() - started)
-        latencies, open_failed = await _open_loop(client, patrols, maximum / 2, seconds)
+        with collector_paused():
+            started = time.perf_counter()
+            ok, failed = await _closed_loop(client, patrols, seconds)
+            maximum = rate(ok, time.perf_counter() - started)
+            latencies, open_failed = await _open_loop(client, patrols, maximum / 2, seconds)
     finally:
         client.close()
     return {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 from uuid import uuid4
@@ -10,7 +11,7 @@ import psycopg
 
 from domain.actors import SYSTEM, Actor, Role
 from domain.application import Request, SupervisionLedger
-from domain.base import EventMeta, recording_as
+from domain.base import Aggregate, EventMeta, recording_as
 from domain.commands import Accepted
 from domain.errors import AlreadyExists, NotFound, RuleViolation
 from domain.registry import commands as reg
@@ -119,7 +120,7 @@ class Interfered(SupervisionLedger):
 
     interfere_with: Any = None
 
-    def save(self, *objs: Any, **kwargs: Any) -> Any:
+    def _save_aggregates(self, aggregates: Iterable[Aggregate], **kwargs: Any) -> None:
         target, self.interfere_with = self.interfere_with, None
         if target is not None:
             outsider: Officer = self.repository.get(target)
@@ -127,8 +128,8 @@ class Interfered(SupervisionLedger):
                 EventMeta(principal="outsider", role=Role.SYSTEM, correlation_id="x")
             ):
                 outsider.record_training(course="first aid", hours=4, completed_on=date(2023, 1, 5))
-            super().save(outsider)
-        return super().save(*objs, **kwargs)
+            self.save(outsider)
+        super()._save_aggregates(aggregates, **kwargs)
 
 
 def test_a_clash_with_an_outside_writer_fails_no_command(database: Database) -> None:

@@ -6,9 +6,11 @@ from datetime import date
 from uuid import UUID, uuid4
 
 import pytest
+from pydantic import ValidationError
 
 from domain.cache import AggregateCache
 from domain.registry.officer import Officer
+from domain.values import RevocationReason
 
 pytestmark = pytest.mark.usefixtures("as_system")
 
@@ -116,8 +118,11 @@ def test_a_copy_shares_nothing_that_can_change() -> None:
     officer.issue_certificate(number="C-1", issued_on=date(2023, 1, 1))
     clone = copy.deepcopy(officer)
     assert clone == officer and clone is not officer
-    clone.certificates[0].revoked_on = date(2023, 6, 1)  # certificates are mutable models
+    with pytest.raises(ValidationError):  # a certificate is frozen: shared, never changed
+        clone.certificates[0].revoked_on = date(2023, 6, 1)  # type: ignore[misc]
+    clone.revoke_certificate(revoked_on=date(2023, 6, 1), reason=RevocationReason.OTHER, note="")
     clone.certificates.append(clone.certificates[0])
+    assert clone.certificates[0].revoked_on == date(2023, 6, 1)
     assert officer.certificates[0].revoked_on is None
     assert len(officer.certificates) == 1
     assert clone.id == officer.id and clone.pending_events is not officer.pending_events
