@@ -62,6 +62,19 @@ def _healthy(base: str) -> bool:
         return False
 
 
+def _every_worker_serving(base: str, port: int) -> bool:
+    """Whether fresh connections, made one at a time, reach every worker (one that is still
+    starting takes none: its siblings accept them all)."""
+    clients = [httpx2.Client(base_url=base, timeout=10) for _ in range(8)]
+    try:
+        for client in clients:
+            client.get("/healthz")
+        return len(connections_by_process(port)) == WORKERS
+    finally:
+        for client in clients:
+            client.close()
+
+
 @pytest.fixture
 def served(database: Database, tmp_path: Path) -> Iterator[Served]:
     ledger = open_ledger(database, pool_size=2)
@@ -84,7 +97,8 @@ def served(database: Database, tmp_path: Path) -> Iterator[Served]:
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_for(lambda: _healthy(base), 90, "the gateway's workers")
+        wait_for(lambda: _healthy(base), 90, "the gateway")
+        wait_for(lambda: _every_worker_serving(base, port), 90, "every worker to take connections")
         yield Served(database, port, (officer, office), agency, officers)
     finally:
         process.terminate()
