@@ -25,9 +25,12 @@ import orjson
 from infra.eventstore import LedgerNotification
 
 SPEC_VERSION = "1.0"
+SPEC_BYTES = SPEC_VERSION.encode()
 TYPE_PREFIX = "cn.binhai.ledger."
 DEFAULT_SOURCE = "/ledgers/binhai"
 CONTENT_TYPE = "application/json"
+SPEC_HEADER = ("ce_specversion", SPEC_BYTES)
+CONTENT_TYPE_HEADER = ("content-type", CONTENT_TYPE.encode())
 
 Headers = list[tuple[str, bytes]]
 
@@ -74,32 +77,35 @@ class Envelope:
     # CloudEvents, Kafka binding, binary mode ------------------------------------------------
 
     def cloudevent_headers(self, source: str = DEFAULT_SOURCE) -> Headers:
+        ident = str(self.aggregate_id)
         return [
-            ("ce_specversion", SPEC_VERSION.encode()),
-            ("ce_id", f"{self.aggregate_id}:{self.version}".encode()),
+            SPEC_HEADER,
+            ("ce_id", f"{ident}:{self.version}".encode()),
             ("ce_source", source.encode()),
             ("ce_type", (TYPE_PREFIX + self.topic).encode()),
-            ("ce_subject", f"{self.aggregate}/{self.aggregate_id}".encode()),
+            ("ce_subject", f"{self.aggregate}/{ident}".encode()),
             ("ce_time", self.recorded_at.isoformat().encode()),
             ("ce_position", str(self.position).encode()),
             ("ce_aggregateversion", str(self.version).encode()),
-            ("content-type", CONTENT_TYPE.encode()),
+            CONTENT_TYPE_HEADER,
         ]
 
     @classmethod
     def from_cloudevent(cls, headers: Headers, value: bytes) -> Envelope:
         """Parse a record written by the relay; ``ValueError`` if it is not one."""
-        h = {k: v.decode() for k, v in headers}
+        # Only the attributes read are decoded (a projector parses every record it applies).
+        h = dict(headers)
         try:
-            if h["ce_specversion"] != SPEC_VERSION or not h["ce_type"].startswith(TYPE_PREFIX):
-                raise ValueError(f"not a ledger CloudEvent: {h.get('ce_type')}")
-            aggregate_id, _, version = h["ce_id"].rpartition(":")
+            kind = h["ce_type"].decode()
+            if h["ce_specversion"] != SPEC_BYTES or not kind.startswith(TYPE_PREFIX):
+                raise ValueError(f"not a ledger CloudEvent: {kind}")
+            aggregate_id, _, version = h["ce_id"].decode().rpartition(":")
             return cls(
                 position=int(h["ce_position"]),
                 aggregate_id=UUID(aggregate_id),
                 version=int(version),
-                topic=h["ce_type"].removeprefix(TYPE_PREFIX),
-                recorded_at=datetime.fromisoformat(h["ce_time"]),
+                topic=kind.removeprefix(TYPE_PREFIX),
+                recorded_at=datetime.fromisoformat(h["ce_time"].decode()),
                 state=value,
             )
         except KeyError as missing:

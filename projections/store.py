@@ -331,12 +331,24 @@ def _by_columns(table: Table, rows: Mapping[Key, Mapping[str, Any]]) -> list[Gro
     """A folded table's rows split into its fields (set) and counters (added to), grouped by the
     columns they touch: one statement per group."""
     grouped: dict[tuple[tuple[str, ...], bool], Rows] = {}
+    # Rows of a table come in few shapes (the columns a projection writes together): each
+    # shape is split once, and a row of one kind only (the usual case) is taken as it is.
+    splits: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
     for key, row in rows.items():
-        fields = {c: v for c, v in row.items() if c in table.fields}
-        counters = {c: v for c, v in row.items() if c in table.counters}
-        for values, add in ((fields, False), (counters, True)):
-            if values:
-                grouped.setdefault((tuple(sorted(values)), add), []).append((key, values))
+        shape = tuple(row)
+        split = splits.get(shape)
+        if split is None:
+            split = splits[shape] = (
+                tuple(sorted(c for c in shape if c in table.fields)),
+                tuple(sorted(c for c in shape if c in table.counters)),
+            )
+        fields, counters = split
+        if fields:
+            values = row if not counters else {c: row[c] for c in fields}
+            grouped.setdefault((fields, False), []).append((key, values))
+        if counters:
+            values = row if not fields else {c: row[c] for c in counters}
+            grouped.setdefault((counters, True), []).append((key, values))
     return [Group(table, columns, found, add) for (columns, add), found in grouped.items()]
 
 
