@@ -4,7 +4,8 @@ The loop, in full:
 
 1. read the next batch of the log after the relay's saved position;
 2. send each event as a CloudEvent (key = aggregate id) with the idempotent producer
-   (``acks=all``), then ``flush`` and check every send succeeded;
+   (``acks=all``), read the next batch meanwhile, then ``flush`` and check every send
+   succeeded;
 3. only then save the position of the batch's last event (``ledger_relay_positions``);
 4. when the log has nothing new, wait on LISTEN/NOTIFY (bounded by a timeout).
 
@@ -117,10 +118,10 @@ class Relay:
             self._producer = self.producer_factory()
         return self._producer
 
-    def publish(self, events: list[Envelope]) -> None:
-        """Send ``events`` and return only when the broker acknowledged every one."""
+    def send(self, events: list[Envelope]) -> list[Any]:
+        """Hand ``events`` to the producer; their futures (the broker's answers to come)."""
         producer = self.producer
-        futures = [
+        return [
             producer.send(
                 kafka_topic_for(e.topic, self.topic_prefix),
                 key=str(e.aggregate_id).encode(),
@@ -129,24 +130,34 @@ class Relay:
             )
             for e in events
         ]
-        producer.flush()
+
+    def confirm(self, futures: list[Any]) -> None:
+        """Return only when the broker acknowledged every send of ``futures``."""
+        self.producer.flush()
         for future in futures:
             future.get(timeout=0)  # raises the send's error, if it failed
 
     def relay_available(self) -> int:
-        """Publish everything the log holds now; the number of events published."""
+        """Publish everything the log holds now; the number of events published.
+
+        A batch's position is saved only once the broker acknowledged all of it; meanwhile the
+        next batch is read from the log, so the producer is not idle while the log is read."""
         after = self.position()
         total = 0
-        while True:
-            events = self.events.read(after, self.batch)
-            if not events:
-                return total
-            self.publish(events)
-            after = events[-1].position
-            self._save_position(after)
+        events = self.events.read(after, self.batch)
+        while events:
+            futures = self.send(events)
+            # A short batch is the end of the log for now: no need to ask again.
+            following = (
+                self.events.read(events[-1].position, self.batch)
+                if len(events) == self.batch
+                else []
+            )
+            self.confirm(futures)
+            self._save_position(events[-1].position)
             total += len(events)
-            if len(events) < self.batch:
-                return total  # the end of the log for now: no need to ask again
+            events = following
+        return total
 
     def run(self, stop: threading.Event, idle_wait: float = 1.0, retry_wait: float = 1.0) -> None:
         while not stop.is_set():

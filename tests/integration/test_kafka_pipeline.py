@@ -108,11 +108,18 @@ def last_position(database: Database) -> int:
     return int(query(database, "SELECT max(notification_id) FROM supervisionledger_events")[0][0])
 
 
+@pytest.mark.parametrize("batch", [5000, 64], ids=["one-batch", "many-batches"])
 def test_every_stored_event_is_on_its_topic_once_in_order_as_a_cloudevent(
-    ledger: SupervisionLedger, database: Database, relay: Relay, settings_for: Settings
+    ledger: SupervisionLedger,
+    database: Database,
+    relay: Relay,
+    settings_for: Settings,
+    batch: int,
 ) -> None:
     written = write_events(ledger, 400)
+    relay.batch = batch  # many: each batch is read while the one before is in flight
     assert relay.relay_available() == written
+    assert relay.position() == last_position(database)
     records = read_all(settings_for, written)
     assert len(records) == written  # no crash, so exactly once
 
