@@ -17,16 +17,21 @@ event store, as any several writers do:
   (prometheus-client's multiprocess mode) and summed at each scrape, whichever worker answers.
 
 What must run once — the embedded projections' follower and the checkpointer — stays in the
-supervising process (``ledger serve`` itself), never in a worker.
+supervising process (``ledger serve`` itself), never in a worker; and the workers stop when it
+dies, even by SIGKILL (``die_with_the_supervisor``).
 """
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import logging
+import multiprocessing
 import os
 import secrets
 import shutil
+import signal
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -74,6 +79,24 @@ def shared_with_workers(settings: Settings, database: Database) -> Iterator[None
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def die_with_the_supervisor() -> None:
+    """Have the kernel stop this worker (SIGTERM) when its supervisor dies, however it dies.
+
+    uvicorn's workers outlive a supervisor killed with SIGKILL, and keep its listening socket:
+    a restarted ``ledger serve`` could then not bind the port, and the follower and the
+    checkpointer (which lived in the supervisor) would be gone. Linux only (``prctl``)."""
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:
+        os.kill(os.getpid(), signal.SIGTERM)  # the supervisor died before the line above
+
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
 def worker_app() -> Starlette:
     """The app of one worker process (uvicorn's factory): a gateway on the shared database."""
     from gateway.app import create_app
@@ -81,6 +104,7 @@ def worker_app() -> Starlette:
     from infra.settings import load_settings
     from infra.wiring import open_from_settings, when_ready
 
+    die_with_the_supervisor()
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     settings = load_settings()
     _, ledger = when_ready(lambda: open_from_settings(settings))

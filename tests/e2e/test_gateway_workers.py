@@ -9,6 +9,9 @@ opens a stream on the other.
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,7 +40,9 @@ class Served:
         tokens: tuple[str, str],
         agency: UUID,
         team: list[UUID],
+        supervisor: subprocess.Popen[bytes],
     ) -> None:
+        self.supervisor = supervisor
         self.database = database
         self.base = f"http://127.0.0.1:{port}"
         self.port = port
@@ -99,10 +104,11 @@ def served(database: Database, tmp_path: Path) -> Iterator[Served]:
         base = f"http://127.0.0.1:{port}"
         wait_for(lambda: _healthy(base), 90, "the gateway")
         wait_for(lambda: _every_worker_serving(base, port), 90, "every worker to take connections")
-        yield Served(database, port, (officer, office), agency, officers)
+        yield Served(database, port, (officer, office), agency, officers, process)
     finally:
-        process.terminate()
-        process.wait(30)
+        if process.poll() is None:
+            process.terminate()
+            process.wait(30)
 
 
 def commands_counted(base: str) -> float:
@@ -203,3 +209,35 @@ def test_a_ticket_from_one_worker_opens_a_stream_on_any(served: Served) -> None:
     statuses, spread = asyncio.run(streams())
     assert statuses == [200] * 12
     assert len(spread) == WORKERS, f"the streams were not spread over the workers: {spread}"
+
+
+def children_of(pid: int) -> set[int]:
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue  # gone meanwhile
+            if parent == pid:
+                found.add(int(entry))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie is dead
+    except OSError:
+        return False
+
+
+def test_the_workers_stop_when_the_supervisor_is_killed(served: Served) -> None:
+    children = children_of(served.supervisor.pid)  # the workers (and multiprocessing's helper)
+    workers = {c for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()}
+    assert len(workers) == WORKERS
+    served.supervisor.send_signal(signal.SIGKILL)
+    served.supervisor.wait(10)
+    wait_for(lambda: not any(alive(c) for c in children), 30, "the orphaned workers to stop")
+    assert not _healthy(served.base)  # nobody holds the port: a new gateway can take it
