@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import httpx2
 import psycopg
 
 from infra.bench.load import write_events as write_events  # re-exported for the tests
@@ -41,3 +42,11 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(0.1)
+
+
+def healthy(port: int) -> bool:
+    """Whether a gateway on ``port`` answers ``/healthz``."""
+    try:
+        return httpx2.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
+    except httpx2.TransportError:
+        return False

@@ -27,7 +27,7 @@ from infra.bench.http_commands import Patrols, _prepare
 from infra.ports import connections_by_process, free_port
 from infra.postgres import Database
 from infra.wiring import open_ledger
-from tests.pipeline import ledger_process, query, wait_for
+from tests.pipeline import healthy, ledger_process, query, wait_for
 
 WORKERS = 2
 
@@ -58,13 +58,6 @@ class Served:
             limits=httpx2.Limits(max_connections=connections),
             timeout=30,
         )
-
-
-def _healthy(base: str) -> bool:
-    try:
-        return httpx2.get(base + "/healthz", timeout=2).status_code == 200
-    except httpx2.TransportError:
-        return False
 
 
 def _every_worker_serving(base: str, port: int) -> bool:
@@ -102,7 +95,7 @@ def served(database: Database, tmp_path: Path) -> Iterator[Served]:
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_for(lambda: _healthy(base), 90, "the gateway")
+        wait_for(lambda: healthy(port), 90, "the gateway")
         wait_for(lambda: _every_worker_serving(base, port), 90, "every worker to take connections")
         yield Served(database, port, (officer, office), agency, officers, process)
     finally:
@@ -240,4 +233,4 @@ def test_the_workers_stop_when_the_supervisor_is_killed(served: Served) -> None:
     served.supervisor.send_signal(signal.SIGKILL)
     served.supervisor.wait(10)
     wait_for(lambda: not any(alive(c) for c in children), 30, "the orphaned workers to stop")
-    assert not _healthy(served.base)  # nobody holds the port: a new gateway can take it
+    assert not healthy(served.port)  # nobody holds the port: a new gateway can take it

@@ -27,7 +27,14 @@ from infra.kafka_broker import start_broker, stop_broker
 from infra.ports import free_port
 from infra.postgres import Database, embedded_database
 from infra.wiring import open_ledger
-from tests.pipeline import ledger_process, query, truth_by_topic, viewed_by_topic, wait_for
+from tests.pipeline import (
+    healthy,
+    ledger_process,
+    query,
+    truth_by_topic,
+    viewed_by_topic,
+    wait_for,
+)
 
 pytestmark = pytest.mark.kafka
 
@@ -147,7 +154,7 @@ def test_every_fault_under_load_ends_with_exact_views(
     try:
         for name in ("gateway", "relay", "projector"):
             processes.start(name)
-        wait_for(lambda: _healthy(port), 60, "the gateway")
+        wait_for(lambda: healthy(port), 60, "the gateway")
         with Load(port, token, Patrols(agency, officers)) as load:
             wait_for(lambda: len(load.accepted) > 20, 60, "the first commands")
             for name in ("gateway", "relay", "projector"):
@@ -180,13 +187,6 @@ def test_every_fault_under_load_ends_with_exact_views(
         )
     finally:
         processes.stop_all()
-
-
-def _healthy(port: int) -> bool:
-    try:
-        return httpx2.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
-    except httpx2.TransportError:
-        return False
 
 
 def _settle(load: Any) -> None:
