@@ -50,7 +50,8 @@ def serve(
 
     from gateway.app import create_app
     from gateway.demo import demo_grants, demo_present, load_demo
-    from gateway.serving import LOG_FORMAT, fewer_collector_pauses, shared_with_workers
+    from gateway.serving import LOG_FORMAT, shared_with_workers
+    from infra.collector import fewer_collector_pauses
     from infra.integrity.wiring import SigningKeyMissingError, checkpointer_for
     from infra.wiring import follower_for, projection_store, when_ready
 
@@ -139,6 +140,7 @@ def init() -> None:
 @app.command()
 def relay() -> None:
     """Relay every stored event to Kafka (CloudEvents), until stopped."""
+    from infra.collector import fewer_collector_pauses
     from infra.wiring import relay_for
 
     settings, database, ledger = open_or_exit(wait=True)
@@ -147,6 +149,7 @@ def relay() -> None:
     except ValueError as error:
         raise fail(str(error), 2) from None
     logging.basicConfig(level=logging.INFO, format="%(asctime)s relay %(levelname)s %(message)s")
+    fewer_collector_pauses()
     try:
         worker.run(stop_on_signals())
     finally:
@@ -164,6 +167,7 @@ def project(
     ] = "ledger-projector",
 ) -> None:
     """Run the projections until stopped: from Kafka, or straight from the event store."""
+    from infra.collector import fewer_collector_pauses
     from infra.wiring import follower_for, kafka_projector_for
 
     settings, database, ledger = open_or_exit(wait=True)
@@ -178,12 +182,14 @@ def project(
                 projector = kafka_projector_for(database, settings, client_id=client_id)
             except ValueError as error:
                 raise fail(str(error), 2) from None
+            fewer_collector_pauses()
             try:
                 projector.run(stop)
             finally:
                 projector.close()
         else:
             follower = follower_for(ledger, database)
+            fewer_collector_pauses()
             follower.run(stop)
     finally:
         ledger.close()

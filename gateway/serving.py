@@ -24,7 +24,6 @@ dies, even by SIGKILL (``die_with_the_supervisor``).
 from __future__ import annotations
 
 import ctypes
-import gc
 import logging
 import multiprocessing
 import os
@@ -38,21 +37,11 @@ from contextlib import contextmanager
 
 from starlette.applications import Starlette
 
+from infra.collector import fewer_collector_pauses
 from infra.postgres import Database
 from infra.settings import Settings
 
-GC_YOUNG_THRESHOLD = 20_000
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-
-
-def fewer_collector_pauses() -> None:
-    """The aggregate cache keeps tens of thousands of records alive, and every pass of the
-    cyclic garbage collector over them stalls all requests (the long tail of command
-    latency). What exists at start never becomes garbage: it is frozen out of the collector's
-    view, and young collections run less often (requests make few reference cycles)."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)
 
 
 @contextmanager

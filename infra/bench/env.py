@@ -7,6 +7,7 @@ and stopped afterwards. Each benchmark gets a fresh database.
 
 from __future__ import annotations
 
+import gc
 import shutil
 import statistics
 import subprocess
@@ -21,6 +22,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from infra.collector import fewer_collector_pauses
 from infra.kafka_broker import ensure_jars, start_broker, stop_broker
 from infra.ledger_process import ledger_process
 from infra.postgres import Database, embedded_database
@@ -116,3 +118,17 @@ def percentile(values: Sequence[float], q: float) -> float:
     if len(values) == 1:
         return values[0]
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+@contextmanager
+def collector_as_in_services() -> Iterator[None]:
+    """The garbage collector tuned as the ledger's processes tune it at start
+    (:func:`infra.collector.fewer_collector_pauses`), for work a benchmark runs in its own
+    process on their behalf (a relay, a projector, a follower); CPython's defaults afterwards."""
+    previous = gc.get_threshold()
+    fewer_collector_pauses()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*previous)

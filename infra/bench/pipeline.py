@@ -18,7 +18,7 @@ from domain.actors import SYSTEM
 from domain.application import SupervisionLedger
 from domain.registry import commands as reg
 from domain.registry.uscc import check_character
-from infra.bench.env import BenchEnv, percentile, rate, timed
+from infra.bench.env import BenchEnv, collector_as_in_services, percentile, rate, timed
 from infra.bench.load import write_events
 from infra.postgres import Database
 from infra.wiring import (
@@ -97,40 +97,42 @@ def bench_kafka_pipeline(env: BenchEnv, events: int = 100_000) -> Figures:
         raise RuntimeError("the Kafka benchmarks need a broker")
     database, ledger, written = _loaded_ledger(env, events)
     try:
-        settings = env.settings(database)
-        log = event_log(ledger, database)
-        envelopes = log.read(0, written + 10)
-        raw_prefix = settings.kafka_topic_prefix + "raw."
-        ensure_topics(env.bootstrap, prefix=raw_prefix)
-        _raw_produce(env.bootstrap, raw_prefix, envelopes[:2000])  # warm the broker up
-        raw_before = _raw_produce(env.bootstrap, raw_prefix, envelopes)
+        # The collector tuned as `ledger relay` and `ledger project` tune it (baselines too).
+        with collector_as_in_services():
+            settings = env.settings(database)
+            log = event_log(ledger, database)
+            envelopes = log.read(0, written + 10)
+            raw_prefix = settings.kafka_topic_prefix + "raw."
+            ensure_topics(env.bootstrap, prefix=raw_prefix)
+            _raw_produce(env.bootstrap, raw_prefix, envelopes[:2000])  # warm the broker up
+            raw_before = _raw_produce(env.bootstrap, raw_prefix, envelopes)
 
-        relay = relay_for(ledger, database, settings)
-        relay_seconds = timed(relay.relay_available)
-        relay.close()
-        raw_after = _raw_produce(env.bootstrap, raw_prefix, envelopes)
-        raw_seconds = (raw_before + raw_after) / 2
+            relay = relay_for(ledger, database, settings)
+            relay_seconds = timed(relay.relay_available)
+            relay.close()
+            raw_after = _raw_produce(env.bootstrap, raw_prefix, envelopes)
+            raw_seconds = (raw_before + raw_after) / 2
 
-        raw_consume = _raw_consume(env.bootstrap, settings.kafka_topic_prefix, written)
-        projector = kafka_projector_for(database, settings)
-        applied = 0
-        started = time.perf_counter()
-        while applied < written:
-            applied += projector.poll_once(timeout_ms=500)
-        project_seconds = time.perf_counter() - started
-        projector.close()
-        log.close()
-        relay_rate, raw_rate = rate(written, relay_seconds), rate(written, raw_seconds)
-        project_rate, consume_rate = rate(written, project_seconds), rate(written, raw_consume)
-        return {
-            "events": written,
-            "relay_events_per_s": relay_rate,
-            "raw_produce_events_per_s": raw_rate,
-            "relay_ratio": relay_rate / raw_rate,
-            "projection_events_per_s": project_rate,
-            "raw_consume_events_per_s": consume_rate,
-            "projection_ratio": project_rate / consume_rate,
-        }
+            raw_consume = _raw_consume(env.bootstrap, settings.kafka_topic_prefix, written)
+            projector = kafka_projector_for(database, settings)
+            applied = 0
+            started = time.perf_counter()
+            while applied < written:
+                applied += projector.poll_once(timeout_ms=500)
+            project_seconds = time.perf_counter() - started
+            projector.close()
+            log.close()
+            relay_rate, raw_rate = rate(written, relay_seconds), rate(written, raw_seconds)
+            project_rate, consume_rate = rate(written, project_seconds), rate(written, raw_consume)
+            return {
+                "events": written,
+                "relay_events_per_s": relay_rate,
+                "raw_produce_events_per_s": raw_rate,
+                "relay_ratio": relay_rate / raw_rate,
+                "projection_events_per_s": project_rate,
+                "raw_consume_events_per_s": consume_rate,
+                "projection_ratio": project_rate / consume_rate,
+            }
     finally:
         ledger.close()
 
@@ -225,7 +227,8 @@ def bench_freshness(env: BenchEnv, samples: int = 200) -> Figures:
     thread = threading.Thread(target=follower.run, args=(stop, 1.0))
     thread.start()
     try:
-        embedded = _freshness(ledger, database, samples)
+        with collector_as_in_services():  # as `ledger serve`, which runs the follower
+            embedded = _freshness(ledger, database, samples)
     finally:
         stop.set()
         thread.join()

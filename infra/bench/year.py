@@ -19,7 +19,7 @@ from gateway.simulation.engine import run as drive
 from gateway.simulation.profile import COUNT_KEYS, EXTRA_KEYS, Profile, load_profile
 from gateway.simulation.simulate import phases, published_exemption_lists
 from gateway.simulation.year import plan_year
-from infra.bench.env import BenchEnv, rate
+from infra.bench.env import BenchEnv, collector_as_in_services, rate
 from infra.bench.pipeline import raw_copy_seconds, settle
 from infra.wiring import follower_for
 from projections.registry import all_projections
@@ -47,17 +47,16 @@ def run(env: BenchEnv, quick: bool) -> dict[str, float]:
     ledger = open_simulation_ledger(database, pool_size=4)
     try:
         year = plan_year(profile, seed=1)
-        tally = drive(
-            ledger,
-            phases(year, published_exemption_lists(ledger)),
-            correlation="bench",
-        )
-        if tally.refusals:
-            raise RuntimeError(f"the simulation had {len(tally.refusals)} refusals")
-        follower = follower_for(ledger, database)
-        started = time.perf_counter()
-        projected = follower.catch_up()
-        projection_seconds = time.perf_counter() - started
+        plan = phases(year, published_exemption_lists(ledger))
+        # As `ledger simulate` and `ledger serve` (whose follower projects) tune it.
+        with collector_as_in_services():
+            tally = drive(ledger, plan, correlation="bench")
+            if tally.refusals:
+                raise RuntimeError(f"the simulation had {len(tally.refusals)} refusals")
+            follower = follower_for(ledger, database)
+            started = time.perf_counter()
+            projected = follower.catch_up()
+            projection_seconds = time.perf_counter() - started
         compared = _check_report(database.url, profile)
         settle(database)
         copy_seconds = raw_copy_seconds(database)
