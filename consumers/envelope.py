@@ -23,6 +23,7 @@ from uuid import UUID
 import orjson
 
 from infra.eventstore import LedgerNotification
+from projections.values import uuid_of
 
 SPEC_VERSION = "1.0"
 SPEC_BYTES = SPEC_VERSION.encode()
@@ -102,7 +103,7 @@ class Envelope:
             aggregate_id, _, version = h["ce_id"].decode().rpartition(":")
             return cls(
                 position=int(h["ce_position"]),
-                aggregate_id=UUID(aggregate_id),
+                aggregate_id=uuid_of(aggregate_id),  # memoised: an aggregate recurs
                 version=int(version),
                 topic=kind.removeprefix(TYPE_PREFIX),
                 recorded_at=datetime.fromisoformat(h["ce_time"].decode()),

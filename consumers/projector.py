@@ -99,7 +99,7 @@ class KafkaProjector:
         deliveries: list[Delivery] = []
         for tp, records in batches.items():
             for record in records:
-                event = Envelope.from_cloudevent(list(record.headers), record.value)
+                event = Envelope.from_cloudevent(record.headers, record.value)
                 deliveries.append(Delivery(source_of(tp), record.offset, event))
         try:
             self.store.apply(deliveries)
