@@ -16,6 +16,7 @@ import hmac
 import json
 import secrets
 import time
+from functools import cached_property
 from pathlib import Path
 from uuid import UUID
 
@@ -48,7 +49,10 @@ class Grant(BaseModel):
             raise ValueError("sha256 must be 64 hex characters")
         return self
 
+    @cached_property
     def actor(self) -> Actor:
+        """Whom the token authenticates: built once (an ``Actor`` is immutable), as every
+        request with the token asks."""
         return Actor(
             principal=self.principal, role=self.role, agency_id=self.agency_id, region=self.region
         )
@@ -129,7 +133,7 @@ class TokenStore:
         # compare_digest: the dict lookup found it; this keeps the final check constant-time.
         if grant is None or not hmac.compare_digest(grant.sha256, digest):
             return None
-        return grant.actor()
+        return grant.actor
 
     @property
     def grants(self) -> list[Grant]:

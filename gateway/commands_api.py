@@ -14,6 +14,7 @@ from domain.errors import DomainError
 from gateway.api import ApiRoute
 from gateway.committer import Committer
 from gateway.http import correlation_id, idempotency_key, json_body, require_role
+from gateway.metrics import COMMAND_ENDPOINTS
 from gateway.problems import ProblemError
 
 API = "/api/v1"
@@ -55,6 +56,7 @@ def command_route(command_type: type[Command]) -> ApiRoute:
             media_type="application/json",
         )
 
+    COMMAND_ENDPOINTS[endpoint] = (method, area, snake(command_type.__name__))
     doc = (command_type.__doc__ or command_type.__name__).strip()
     return ApiRoute(
         method=method,

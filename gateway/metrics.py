@@ -2,9 +2,9 @@
 
 Counted in process (declared once, here): commands by area, command and outcome, and their
 latency — by ``CommandMetrics``, an ASGI middleware around the app that recognises a command by
-its declared route (``ROUTE`` of the command classes) and its outcome by the answer's status
-and problem type. Labels are bounded: areas and commands are the declared ones, outcomes the
-fixed set of ``OUTCOMES``.
+the endpoint the router chose (each command's own, ``COMMAND_ENDPOINTS``) and its
+outcome by the answer's status and problem type. Labels are bounded: areas and commands are the
+declared ones, outcomes the fixed set of ``OUTCOMES``.
 
 Read at scrape time (``LedgerCollector``, a custom collector over one database connection):
 
@@ -27,6 +27,7 @@ import os
 import re
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
@@ -39,16 +40,13 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from psycopg import sql
 from psycopg.rows import tuple_row
-from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from domain.application import HANDLERS
 from domain.oversight.values import TicketStatus
 from domain.values import local_date
 from projections import queries
 from projections.supervision_counters import ENFORCEMENT
 
-API = "/api/v1"
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 OPEN_TICKETS = tuple(s.value for s in TicketStatus if s is not TicketStatus.CLOSED)
@@ -117,24 +115,12 @@ def outcome_of(status: int | None, problem_type: str | None) -> str:
     }.get(status, "error")
 
 
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-
-
-CommandRoute = tuple[str, re.Pattern[str], str, str]
-
-
-def command_routes() -> list[CommandRoute]:
-    """(method, path pattern, area, command) of every declared command."""
-    found: list[CommandRoute] = []
-    for command_type in HANDLERS:
-        method, _, path = command_type.ROUTE.partition(" ")
-        if not path:
-            continue
-        pattern, _, _ = compile_path(API + path)
-        area = command_type.__module__.split(".")[1]
-        found.append((method, pattern, area, _snake(command_type.__name__)))
-    return found
+COMMAND_ENDPOINTS: weakref.WeakKeyDictionary[Callable[..., Any], tuple[str, str, str]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Each command's endpoint -> (method, area, command), filled as the endpoints are made
+(``commands_api``): the router leaves the endpoint it chose in the request's scope, and that
+names the command (no second matching of the path against every command's route)."""
 
 
 class CommandMetrics:
@@ -145,23 +131,11 @@ class CommandMetrics:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.routes = command_routes()
-
-    def command(self, method: str, path: str) -> tuple[str, str] | None:
-        for m, pattern, area, name in self.routes:
-            if m == method and pattern.match(path):
-                return area, name
-        return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in WRITES:
             await self.app(scope, receive, send)
             return
-        found = self.command(scope["method"], scope["path"])
-        if found is None:
-            await self.app(scope, receive, send)
-            return
-        area, name = found
         answer: dict[str, Any] = {"status": None, "problem": False, "body": b""}
 
         async def watching(message: Message) -> None:
@@ -177,9 +151,13 @@ class CommandMetrics:
         try:
             await self.app(scope, receive, watching)
         finally:
-            COMMAND_SECONDS.labels(area).observe(time.perf_counter() - started)
-            problem = _problem_type(answer["body"]) if answer["problem"] else None
-            COMMANDS.labels(area, name, outcome_of(answer["status"], problem)).inc()
+            endpoint = scope.get("endpoint")
+            found = COMMAND_ENDPOINTS.get(endpoint) if endpoint is not None else None
+            if found is not None and found[0] == scope["method"]:
+                _, area, name = found
+                COMMAND_SECONDS.labels(area).observe(time.perf_counter() - started)
+                problem = _problem_type(answer["body"]) if answer["problem"] else None
+                COMMANDS.labels(area, name, outcome_of(answer["status"], problem)).inc()
 
 
 def _problem_type(body: bytes) -> str | None:
