@@ -53,6 +53,22 @@ def test_applying_the_same_events_twice_changes_nothing(
     assert snapshot_views(database) == once
 
 
+def test_a_batch_partly_applied_already_adds_only_its_new_events(
+    ledger: SupervisionLedger, database: Database, follower: Follower, store: ProjectionStore
+) -> None:
+    write_events(ledger, 60)
+    events = follower.events.read(0, 10_000)
+    store.apply([Delivery(STORE, None, e) for e in events])
+    once = snapshot_views(database)
+    for projection in store.projections:
+        store.reset(projection)
+    half = len(events) // 2
+    store.apply([Delivery(STORE, None, e) for e in events[:half]])
+    # The changes worked out in advance (every event new) must not be the ones written.
+    store.apply([Delivery(STORE, None, e) for e in events])
+    assert snapshot_views(database) == once
+
+
 class Exploding(SupervisionCounters):
     """The counters, failing on one event: the whole batch must roll back."""
 
