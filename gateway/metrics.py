@@ -36,7 +36,7 @@ from typing import Any
 import psycopg
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
-from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.registry import Collector
 from psycopg import sql
 from psycopg.rows import tuple_row
@@ -436,6 +436,37 @@ def gateway_metrics() -> Iterator[Metric]:
     registry = CollectorRegistry()
     MultiProcessCollector(registry, path=folder)  # type: ignore[no-untyped-call]
     yield from registry.collect()
+
+
+def forget_dead_workers() -> list[int]:
+    """Drop the live gauges of gateway workers that died (the processes they name are gone);
+    the ids of those workers. A worker's open live streams are counted in a file of its own
+    (``livesum``), which outlives a worker killed outright: uvicorn starts a replacement, and
+    without this the streams of the dead one would be counted for ever. Each worker calls it
+    as it starts (the replacement starts after the dead one is reaped)."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder or not os.path.isdir(folder):
+        return []
+    dead = []
+    for name in os.listdir(folder):
+        found = _LIVE_GAUGE_FILE.fullmatch(name)
+        if found and not _running(pid := int(found.group(1))):
+            mark_process_dead(pid, folder)  # type: ignore[no-untyped-call]
+            dead.append(pid)
+    return dead
+
+
+_LIVE_GAUGE_FILE = re.compile(r"gauge_live\w+_(\d+)\.db")
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # no signal sent: only whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, someone else's
+    return True
 
 
 class Scrape(Collector):

@@ -14,7 +14,8 @@ event store, as any several writers do:
 - live-stream tickets are signed with one key, drawn here and handed to every worker
   (``LEDGER_TICKET_KEY``), so a ticket issued by one worker opens a stream on another;
 - the Prometheus counters and histograms of every worker are written to files in one folder
-  (prometheus-client's multiprocess mode) and summed at each scrape, whichever worker answers.
+  (prometheus-client's multiprocess mode) and summed at each scrape, whichever worker answers;
+  the live gauges of a worker killed outright are dropped when uvicorn starts its replacement.
 
 What must run once — the embedded projections' follower and the checkpointer — stays in the
 supervising process (``ledger serve`` itself), never in a worker; and the workers stop when it
@@ -90,11 +91,14 @@ def worker_app() -> Starlette:
     """The app of one worker process (uvicorn's factory): a gateway on the shared database."""
     from gateway.app import create_app
     from gateway.auth import TokenStore
+    from gateway.metrics import forget_dead_workers
     from infra.settings import load_settings
     from infra.wiring import open_from_settings, when_ready
 
     die_with_the_supervisor()
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    for pid in forget_dead_workers():
+        logging.getLogger(__name__).warning("worker %d died; its live gauges are dropped", pid)
     settings = load_settings()
     _, ledger = when_ready(lambda: open_from_settings(settings))
     tokens = TokenStore.watching(settings.tokens, settings.resolved_tokens_file)

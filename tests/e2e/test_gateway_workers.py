@@ -9,6 +9,7 @@ opens a stream on the other.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -202,6 +203,42 @@ def test_a_ticket_from_one_worker_opens_a_stream_on_any(served: Served) -> None:
     statuses, spread = asyncio.run(streams())
     assert statuses == [200] * 12
     assert len(spread) == WORKERS, f"the streams were not spread over the workers: {spread}"
+
+
+def live_streams(base: str) -> float:
+    text = httpx2.get(base + "/metrics", timeout=10).text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "ledger_live_streams"
+    )
+
+
+def test_the_live_streams_of_a_killed_worker_are_no_longer_counted(served: Served) -> None:
+    async def open_stream_and_kill_its_worker() -> int:
+        async with served.client(served.office) as issuer:
+            ticket = (await issuer.post("/api/v1/live/tickets")).json()["ticket"]
+        async with httpx2.AsyncClient(base_url=served.base, timeout=30) as client:
+            request = client.build_request("GET", "/api/v1/live", params={"ticket": ticket})
+            answer = await client.send(request, stream=True)
+            assert answer.status_code == 200
+            wait_for(lambda: live_streams(served.base) == 1, 30, "the stream to be counted")
+            (holder,) = connections_by_process(served.port)  # the worker serving the stream
+            os.kill(holder, signal.SIGKILL)
+            with contextlib.suppress(httpx2.HTTPError):  # the connection died with the worker
+                await answer.aclose()
+            return holder
+
+    killed = asyncio.run(open_stream_and_kill_its_worker())
+    # uvicorn's supervisor starts a replacement, which drops the dead worker's live gauges.
+    wait_for(
+        lambda: _every_worker_serving(served.base, served.port),
+        90,
+        "a replacement worker to take connections",
+    )
+    assert killed not in connections_by_process(served.port)
+    assert live_streams(served.base) == 0
 
 
 def children_of(pid: int) -> set[int]:
