@@ -105,16 +105,19 @@ def served(database: Database, tmp_path: Path) -> Iterator[Served]:
             process.wait(30)
 
 
-def commands_counted(base: str) -> float:
+def scraped(base: str, name: str, **labels: str) -> float:
+    """The sum of the samples ``name`` with ``labels`` in one scrape of ``/metrics``."""
     text = httpx2.get(base + "/metrics", timeout=10).text
     return sum(
         sample.value
         for family in text_string_to_metric_families(text)
         for sample in family.samples
-        if sample.name == "ledger_commands_total"
-        and sample.labels.get("command") == "record_area_patrol"
-        and sample.labels.get("outcome") == "accepted"
+        if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items())
     )
+
+
+def commands_counted(base: str) -> float:
+    return scraped(base, "ledger_commands_total", command="record_area_patrol", outcome="accepted")
 
 
 def test_concurrent_commands_through_both_workers_are_written_once_and_counted(
@@ -206,13 +209,7 @@ def test_a_ticket_from_one_worker_opens_a_stream_on_any(served: Served) -> None:
 
 
 def live_streams(base: str) -> float:
-    text = httpx2.get(base + "/metrics", timeout=10).text
-    return sum(
-        sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-        if sample.name == "ledger_live_streams"
-    )
+    return scraped(base, "ledger_live_streams")
 
 
 def test_the_live_streams_of_a_killed_worker_are_no_longer_counted(served: Served) -> None:

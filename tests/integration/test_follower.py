@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -41,13 +42,20 @@ def test_the_counters_equal_the_event_stores_truth(
     assert viewed_by_topic(database) == truth_by_topic(database)
 
 
-def test_applying_the_same_events_twice_changes_nothing(
+def _applied_once(
     ledger: SupervisionLedger, database: Database, follower: Follower, store: ProjectionStore
-) -> None:
+) -> tuple[list[Envelope], dict[str, list[tuple[Any, ...]]]]:
+    """Events written and applied once; the views they made."""
     write_events(ledger, 60)
     events = follower.events.read(0, 10_000)
     store.apply([Delivery(STORE, None, e) for e in events])
-    once = snapshot_views(database)
+    return events, snapshot_views(database)
+
+
+def test_applying_the_same_events_twice_changes_nothing(
+    ledger: SupervisionLedger, database: Database, follower: Follower, store: ProjectionStore
+) -> None:
+    events, once = _applied_once(ledger, database, follower, store)
     store.apply([Delivery(STORE, None, e) for e in events])  # a replayed batch
     store.apply([Delivery(STORE, None, e) for e in events[: len(events) // 2]])
     assert snapshot_views(database) == once
@@ -56,10 +64,7 @@ def test_applying_the_same_events_twice_changes_nothing(
 def test_a_batch_partly_applied_already_adds_only_its_new_events(
     ledger: SupervisionLedger, database: Database, follower: Follower, store: ProjectionStore
 ) -> None:
-    write_events(ledger, 60)
-    events = follower.events.read(0, 10_000)
-    store.apply([Delivery(STORE, None, e) for e in events])
-    once = snapshot_views(database)
+    events, once = _applied_once(ledger, database, follower, store)
     for projection in store.projections:
         store.reset(projection)
     half = len(events) // 2
