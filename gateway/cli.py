@@ -167,6 +167,8 @@ def project(
     ] = "ledger-projector",
 ) -> None:
     """Run the projections until stopped: from Kafka, or straight from the event store."""
+    from consumers.follower import Follower
+    from consumers.projector import KafkaProjector
     from infra.collector import fewer_collector_pauses
     from infra.wiring import follower_for, kafka_projector_for
 
@@ -177,20 +179,19 @@ def project(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s project %(levelname)s %(message)s")
     stop = stop_on_signals()
     try:
+        runner: KafkaProjector | Follower
         if chosen == "kafka":
             try:
-                projector = kafka_projector_for(database, settings, client_id=client_id)
+                runner = kafka_projector_for(database, settings, client_id=client_id)
             except ValueError as error:
                 raise fail(str(error), 2) from None
-            fewer_collector_pauses()
-            try:
-                projector.run(stop)
-            finally:
-                projector.close()
         else:
-            follower = follower_for(ledger, database)
-            fewer_collector_pauses()
-            follower.run(stop)
+            runner = follower_for(ledger, database)
+        fewer_collector_pauses()
+        try:
+            runner.run(stop)
+        finally:
+            runner.close()
     finally:
         ledger.close()
 

@@ -425,11 +425,17 @@ class LedgerCollector(Collector):
         yield from (certified, per_capita, participation, performance)
 
 
+def _workers_folder() -> str | None:
+    """The workers' metrics folder: prometheus-client's own setting, which ``ledger serve
+    --workers`` sets for its workers (:mod:`gateway.serving`); unset in a lone gateway."""
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
 def gateway_metrics() -> Iterator[Metric]:
     """The in-process metrics: this process's, or with several gateway workers (``ledger serve
     --workers``, which sets prometheus-client's ``PROMETHEUS_MULTIPROC_DIR`` for them) all the
     workers' together, read from the files each keeps there — whichever worker is scraped."""
-    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    folder = _workers_folder()
     if not folder:
         yield from REGISTRY.collect()
         return
@@ -444,7 +450,7 @@ def forget_dead_workers() -> list[int]:
     (``livesum``), which outlives a worker killed outright: uvicorn starts a replacement, and
     without this the streams of the dead one would be counted for ever. Each worker calls it
     as it starts (the replacement starts after the dead one is reaped)."""
-    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    folder = _workers_folder()
     if not folder or not os.path.isdir(folder):
         return []
     dead = []

@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 LOOPBACK = "127.0.0.1"
+TCP_ESTABLISHED = "01"  # a socket's state in /proc/net/tcp
 
 
 def free_port(exclude: set[int] | None = None) -> int:
@@ -44,6 +45,3 @@ def connections_by_process(port: int) -> Counter[int]:
             continue  # gone meanwhile, or not ours to look at
         holders[int(process.name)] += sum(1 for f in files if f in established)
     return +holders  # without the processes holding none
-
-
-TCP_ESTABLISHED = "01"

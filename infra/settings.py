@@ -3,7 +3,7 @@
 Nothing else in the code base reads ``os.environ`` (the eventsourcing library's own
 ``POSTGRES_*`` keys aside, which :mod:`infra.eventstore` builds from these settings, and
 prometheus-client's ``PROMETHEUS_MULTIPROC_DIR``, which ``ledger serve --workers`` sets for its
-worker processes: :mod:`gateway.serving`).
+worker processes (:mod:`gateway.serving`) and :mod:`gateway.metrics` reads).
 """
 
 from __future__ import annotations

@@ -74,6 +74,17 @@ class BenchEnv:
                 )
 
 
+def kafka_process_env(settings: Settings, group: str | None = None) -> dict[str, str]:
+    """The settings a ``ledger relay`` / ``ledger project`` process of ``settings`` needs: its
+    database, the broker, the topics' prefix and the consumer group."""
+    return {
+        "LEDGER_DATABASE_URL": settings.database_url or "",
+        "LEDGER_KAFKA_BOOTSTRAP": settings.kafka_bootstrap or "",
+        "LEDGER_KAFKA_TOPIC_PREFIX": settings.kafka_topic_prefix,
+        "LEDGER_KAFKA_GROUP": group or settings.kafka_group,
+    }
+
+
 @contextmanager
 def bench_environment(settings: Settings, *, kafka: bool = True) -> Iterator[BenchEnv]:
     workdir = Path(tempfile.mkdtemp(prefix="ledger-bench-"))
