@@ -28,6 +28,7 @@ from eventsourcing.persistence import PersistenceError
 
 from consumers.envelope import DEFAULT_SOURCE, Envelope
 from consumers.log import EventLog
+from consumers.partitioner import KeyHashPartitioner
 from consumers.topics import kafka_topic_for
 
 with warnings.catch_warnings():
@@ -55,6 +56,7 @@ def make_producer(bootstrap: str, **overrides: Any) -> Any:
         "max_request_size": 8 * 1024 * 1024,
         "request_timeout_ms": 15_000,
         "delivery_timeout_ms": 60_000,
+        "partitioner": KeyHashPartitioner(),
     }
     config.update(overrides)
     return KafkaProducer(**config)
