@@ -3,15 +3,21 @@
 The loop, in full:
 
 1. read the next batch of the log after the relay's saved position;
-2. send each event as a CloudEvent (key = aggregate id) with the idempotent producer
-   (``acks=all``), read the next batch meanwhile, then ``flush`` and check every send
-   succeeded;
+2. send each event as a CloudEvent (key = aggregate id, to the partition Kafka's default
+   partitioner would choose) with the idempotent producer (``acks=all``), read the next batch
+   meanwhile, then ``flush`` and check every send succeeded;
 3. only then save the position of the batch's last event (``ledger_relay_positions``);
 4. when the log has nothing new, wait on LISTEN/NOTIFY (bounded by a timeout).
 
 A crash after 2 and before 3 re-publishes that batch on restart: consumers drop the duplicates
 (same aggregate id and version, hence same log position). A broker outage makes step 2 fail:
 the relay closes its producer, waits, and starts again from the saved position.
+
+Several relays can share the log (``shard``, see ``consumers.partitioner.Shard``): each reads
+all of it and publishes the partitions it owns, saving its own position (``relay.I/N``). One
+that has none yet starts where a complete layout of shards vouches everything is on Kafka
+(``start_of_new_shard``), so changing the number of shards never skips an event; what it
+publishes again, consumers drop as duplicates.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from eventsourcing.persistence import PersistenceError
 
 from consumers.envelope import DEFAULT_SOURCE, Envelope
 from consumers.log import EventLog
-from consumers.partitioner import KeyHashPartitioner
+from consumers.partitioner import ONE_RELAY, KeyHashPartitioner, Shard, partition_of
 from consumers.topics import kafka_topic_for
 
 with warnings.catch_warnings():
@@ -80,10 +86,13 @@ class Relay:
         source: str = DEFAULT_SOURCE,
         topic_prefix: str = "",
         batch: int = 5000,
+        shard: Shard = ONE_RELAY,
     ) -> None:
         self.events = events
         self.producer_factory = producer_factory
-        self.name = name
+        self.family = name
+        self.name = name if shard.count == 1 else f"{name}.{shard}"
+        self.shard = shard
         self.source = source
         self.topic_prefix = topic_prefix
         self.batch = batch
@@ -103,7 +112,14 @@ class Relay:
         row = self.db.execute(
             "SELECT position FROM ledger_relay_positions WHERE name = %s", (self.name,)
         ).fetchone()
-        return int(row[0]) if row else 0  # type: ignore[call-overload]
+        if row is not None:
+            return int(str(row[0]))
+        family = self.db.execute(
+            "SELECT name, position FROM ledger_relay_positions "
+            "WHERE name = %s OR starts_with(name, %s)",
+            (self.family, self.family + "."),
+        ).fetchall()
+        return start_of_new_shard(self.family, [(str(n), int(str(p))) for n, p in family])
 
     def _save_position(self, position: int) -> None:
         self.db.execute(
@@ -121,17 +137,26 @@ class Relay:
         return self._producer
 
     def send(self, events: list[Envelope]) -> list[Any]:
-        """Hand ``events`` to the producer; their futures (the broker's answers to come)."""
+        """Hand this shard's ``events`` to the producer; their futures (the broker's answers)."""
         producer = self.producer
-        return [
-            producer.send(
-                kafka_topic_for(e.topic, self.topic_prefix),
-                key=str(e.aggregate_id).encode(),
-                value=e.state,
-                headers=e.cloudevent_headers(self.source),
-            )
-            for e in events
-        ]
+        partitions: dict[str, list[int]] = {}  # each topic's, as the producer knows them now
+        futures = []
+        for e in events:
+            topic = kafka_topic_for(e.topic, self.topic_prefix)
+            if topic not in partitions:
+                partitions[topic] = sorted(producer.partitions_for(topic))
+            key = str(e.aggregate_id).encode()
+            partition = partition_of(key, partitions[topic])
+            if self.shard.owns(topic, partition):
+                future = producer.send(
+                    topic,
+                    key=key,
+                    value=e.state,
+                    headers=e.cloudevent_headers(self.source),
+                    partition=partition,
+                )
+                futures.append(future)
+        return futures
 
     def confirm(self, futures: list[Any]) -> None:
         """Return only when the broker acknowledged every send of ``futures``."""
@@ -140,7 +165,8 @@ class Relay:
             future.get(timeout=0)  # raises the send's error, if it failed
 
     def relay_available(self) -> int:
-        """Publish everything the log holds now; the number of events published.
+        """Publish everything the log holds now; the number of the log's events passed
+        (a shard's own published, the others' left to them).
 
         A batch's position is saved only once the broker acknowledged all of it; meanwhile the
         next batch is read from the log, so the producer is not idle while the log is read."""
@@ -186,6 +212,21 @@ class Relay:
         if self._db is not None:
             self._db.close()
         self.events.close()
+
+
+def start_of_new_shard(family: str, positions: list[tuple[str, int]]) -> int:
+    """Where a relay with no position of its own starts: everything up to there is on Kafka.
+
+    A layout of N shards (names ``family.I/N``; the lone relay is ``family``) vouches for the
+    whole log up to its slowest shard once every one of its shards has saved a position; a
+    layout still starting (the new shard's own siblings, or one abandoned half-way) vouches
+    for nothing. The furthest such guarantee wins; without any, the log's beginning."""
+    layouts: dict[int, dict[int, int]] = {}
+    for name, position in positions:
+        shard = Shard.parse(name.removeprefix(family + ".")) if name != family else ONE_RELAY
+        layouts.setdefault(shard.count, {})[shard.index] = position
+    vouched = [min(shards.values()) for count, shards in layouts.items() if len(shards) == count]
+    return max(vouched, default=0)
 
 
 def wait_until_relayed(relay: Relay, position: int, timeout: float = 30.0) -> None:

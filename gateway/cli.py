@@ -138,17 +138,31 @@ def init() -> None:
 
 
 @app.command()
-def relay() -> None:
+def relay(
+    shard: Annotated[
+        str,
+        typer.Option(
+            help="I/N: relay I (from 0) of N sharing the log, each publishing its partitions."
+        ),
+    ] = "0/1",
+) -> None:
     """Relay every stored event to Kafka (CloudEvents), until stopped."""
+    from consumers.partitioner import Shard
     from infra.collector import fewer_collector_pauses
     from infra.wiring import relay_for
 
+    try:
+        chosen = Shard.parse(shard)
+    except ValueError as error:
+        raise fail(f"--shard: {error}", 2) from None
     settings, database, ledger = open_or_exit(wait=True)
     try:
-        worker = relay_for(ledger, database, settings)
+        worker = relay_for(ledger, database, settings, chosen)
     except ValueError as error:
         raise fail(str(error), 2) from None
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s relay %(levelname)s %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format=f"%(asctime)s relay {chosen} %(levelname)s %(message)s"
+    )
     fewer_collector_pauses()
     try:
         worker.run(stop_on_signals())

@@ -15,6 +15,7 @@ from eventsourcing.utils import get_topic
 import domain.areas  # noqa: F401 - registers every aggregate, command and handler
 from consumers.follower import Follower
 from consumers.log import EventLog
+from consumers.partitioner import ONE_RELAY, Shard
 from consumers.projector import KafkaProjector
 from consumers.relay import Relay, make_producer
 from consumers.topics import ensure_topics
@@ -113,7 +114,9 @@ def event_log(ledger: SupervisionLedger, database: Database) -> EventLog:
     return EventLog(recorder, database.url)
 
 
-def relay_for(ledger: SupervisionLedger, database: Database, settings: Settings) -> Relay:
+def relay_for(
+    ledger: SupervisionLedger, database: Database, settings: Settings, shard: Shard = ONE_RELAY
+) -> Relay:
     if not settings.kafka_bootstrap:
         raise ValueError("LEDGER_KAFKA_BOOTSTRAP is not set: there is no Kafka to relay to")
     bootstrap = settings.kafka_bootstrap
@@ -123,6 +126,7 @@ def relay_for(ledger: SupervisionLedger, database: Database, settings: Settings)
         lambda: make_producer(bootstrap),
         source=settings.source,
         topic_prefix=settings.kafka_topic_prefix,
+        shard=shard,
     )
 
 

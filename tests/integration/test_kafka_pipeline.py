@@ -7,6 +7,7 @@ database, so tests never see each other's records.
 from __future__ import annotations
 
 import signal
+import subprocess
 import threading
 import uuid
 from collections import defaultdict
@@ -19,6 +20,7 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 
 from consumers.envelope import TYPE_PREFIX, Envelope
+from consumers.partitioner import Shard
 from consumers.projector import KafkaProjector
 from consumers.rebuild import rebuild
 from consumers.relay import Relay
@@ -97,11 +99,12 @@ def read_all(settings: Settings, expected: int, timeout: float = 60.0) -> list[A
         consumer.close()
 
 
-def relayed_position(database: Database) -> int:
+def relayed_position(database: Database, shards: int = 1) -> int:
+    """How far all ``shards`` relays have published (0 until each has saved a position)."""
     if query(database, "SELECT to_regclass('ledger_relay_positions')")[0][0] is None:
         return 0  # the relay process has not created its table yet
-    rows = query(database, "SELECT position FROM ledger_relay_positions")
-    return int(rows[0][0]) if rows else 0
+    rows = query(database, "SELECT count(*), min(position) FROM ledger_relay_positions")
+    return int(rows[0][1]) if rows[0][0] == shards else 0
 
 
 def last_position(database: Database) -> int:
@@ -150,27 +153,124 @@ def test_every_stored_event_is_on_its_topic_once_in_order_as_a_cloudevent(
     assert {(a, v) for a, vs in versions.items() for v in vs} == set(stored)
 
 
+def shard_relays(
+    ledger: SupervisionLedger, database: Database, settings: Settings, count: int
+) -> list[Relay]:
+    return [relay_for(ledger, database, settings, Shard(i, count)) for i in range(count)]
+
+
+def positions_by_partition(records: list[Any]) -> dict[tuple[str, int], list[int]]:
+    found: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for record in records:
+        found[(record.topic, record.partition)].append(
+            Envelope.from_cloudevent(list(record.headers), record.value).position
+        )
+    return found
+
+
+def test_relays_sharing_the_log_publish_every_event_once_each_partition_in_log_order(
+    ledger: SupervisionLedger, database: Database, settings_for: Settings
+) -> None:
+    written = write_events(ledger, 600)
+    relays = shard_relays(ledger, database, settings_for, 2)
+    try:
+        for relay in relays:
+            relay.batch = 97  # many batches, each shard skipping the other's events
+            assert relay.relay_available() == written
+        assert [r.name for r in relays] == ["relay.0/2", "relay.1/2"]
+        assert all(r.position() == last_position(database) for r in relays)
+        records = read_all(settings_for, written)
+    finally:
+        for relay in relays:
+            relay.close()
+    assert len(records) == written
+    stored = {
+        int(p) for (p,) in query(database, "SELECT notification_id FROM supervisionledger_events")
+    }
+    by_partition = positions_by_partition(records)
+    assert {p for positions in by_partition.values() for p in positions} == stored
+    for (topic, partition), positions in by_partition.items():
+        assert positions == sorted(positions), f"{topic}[{partition}] out of log order"
+        owners = [r.shard for r in relays if r.shard.owns(topic, partition)]
+        assert len(owners) == 1  # one writer per partition
+    # Both shards published: the partitions were shared, not left to one.
+    assert all(any(r.shard.owns(t, p) for t, p in by_partition) for r in relays)
+
+
+def test_a_new_shard_starts_where_a_whole_layout_of_relays_vouches(
+    ledger: SupervisionLedger, database: Database, settings_for: Settings
+) -> None:
+    first = write_events(ledger, 300)
+    single = relay_for(ledger, database, settings_for)
+    try:
+        assert single.relay_available() == first
+    finally:
+        single.close()
+    relayed = last_position(database)
+    later = write_events(ledger, 200, tag="M")
+    relays = shard_relays(ledger, database, settings_for, 2)
+    try:
+        assert relays[0].position() == relayed  # nothing of its own yet: the family's slowest
+        assert relays[0].relay_available() == later
+        # The layout of two is not whole yet (1/2 has published nothing): the lone relay vouches.
+        third = relay_for(ledger, database, settings_for, Shard(0, 3))
+        try:
+            assert third.position() == relayed
+        finally:
+            third.close()
+        assert relays[1].relay_available() == later
+        # Both shards of the layout have published: it vouches for everything.
+        fourth = relay_for(ledger, database, settings_for, Shard(1, 3))
+        try:
+            assert fourth.position() == last_position(database)
+        finally:
+            fourth.close()
+        records = read_all(settings_for, first + later)
+    finally:
+        for relay in relays:
+            relay.close()
+    assert len(records) == first + later  # the earlier events were not published again
+    for positions in positions_by_partition(records).values():
+        assert positions == sorted(positions) and len(set(positions)) == len(positions)
+
+
+@pytest.mark.parametrize("shards", [1, 2], ids=["one-relay", "two-shards"])
 def test_relay_killed_mid_stream_resumes_without_loss_and_duplicates_are_absorbed(
-    ledger: SupervisionLedger, database: Database, settings_for: Settings, tmp_path: Path
+    ledger: SupervisionLedger,
+    database: Database,
+    settings_for: Settings,
+    tmp_path: Path,
+    shards: int,
 ) -> None:
     write_events(ledger, 12_000, chunk=500)
     last = last_position(database)
-    log = tmp_path / "relay.log"
-    first = ledger_process(["relay"], env_of(settings_for), log)
+
+    def start() -> list[subprocess.Popen[bytes]]:
+        return [
+            ledger_process(["relay", "--shard", f"{i}/{shards}"], env, tmp_path / f"relay{i}.log")
+            for i in range(shards)
+        ]
+
+    env = env_of(settings_for)
+    first = start()
     try:
-        wait_for(lambda: relayed_position(database) > 0, 60, "the relay to start publishing")
-        first.send_signal(signal.SIGKILL)
-        first.wait(10)
+        wait_for(lambda: relayed_position(database, shards) > 0, 60, "the relays to publish")
+        first[0].send_signal(signal.SIGKILL)  # the others go on
+        first[0].wait(10)
     finally:
-        first.kill()
-        first.wait(10)
-    assert relayed_position(database) < last, "the relay finished before it could be killed"
-    second = ledger_process(["relay"], env_of(settings_for), log)
+        for process in first[1:]:
+            process.terminate()
+        for process in first:
+            process.kill()
+            process.wait(10)
+    assert relayed_position(database, shards) < last, "the relay finished before it was killed"
+    second = start()
     try:
-        wait_for(lambda: relayed_position(database) == last, 120, "the relay to catch up")
+        wait_for(lambda: relayed_position(database, shards) == last, 120, "the relays to catch up")
     finally:
-        second.kill()
-        second.wait(10)
+        for process in second:
+            process.kill()
+            process.wait(10)
 
     records = read_all(settings_for, sum(truth_by_topic(database).values()))
     published = {(r.key, dict(r.headers)["ce_aggregateversion"]) for r in records}

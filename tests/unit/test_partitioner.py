@@ -1,11 +1,15 @@
-"""The relay's partitioner makes kafka-python's (and Java's) choice of partition for a record."""
+"""Which partition a record goes to, which relay publishes it, and where a new relay starts."""
 
 from __future__ import annotations
 
 import uuid
 import warnings
 
-from consumers.partitioner import KeyHashPartitioner
+import pytest
+
+from consumers.partitioner import KeyHashPartitioner, Shard
+from consumers.relay import start_of_new_shard
+from consumers.topics import LEDGER_TOPICS
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -66,3 +70,44 @@ def test_an_unknown_topic_is_refused() -> None:
         assert "nowhere" in str(error)
     else:
         raise AssertionError("a record for an unknown topic got a partition")
+
+
+def test_a_shard_is_written_i_of_n() -> None:
+    assert Shard.parse("1/3") == Shard(1, 3) and str(Shard(1, 3)) == "1/3"
+    for text in ["", "1", "a/2", "1/b", "-1/2", "2/2", "0/0", "1/2/3"]:
+        with pytest.raises(ValueError, match="I/N"):
+            Shard.parse(text)
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 4])
+def test_each_partition_of_each_topic_has_exactly_one_shard(count: int) -> None:
+    shards = [Shard(i, count) for i in range(count)]
+    owned = [0] * count
+    for spec in LEDGER_TOPICS:
+        for partition in range(spec.partitions):
+            owners = [s for s in shards if s.owns("t1." + spec.name, partition)]
+            assert len(owners) == 1
+            owned[owners[0].index] += 1
+    # Shared out: no shard idle while another has them all.
+    assert min(owned) >= sum(owned) // count // 2
+
+
+@pytest.mark.parametrize(
+    ("positions", "start"),
+    [
+        ([], 0),
+        ([("relay", 900)], 900),
+        # The new shard's sibling is ahead on its own partitions: not on this one's.
+        ([("relay.0/2", 900)], 0),
+        ([("relay", 500), ("relay.0/2", 900)], 500),
+        # A complete layout vouches up to its slowest shard; the furthest guarantee wins.
+        ([("relay", 500), ("relay.0/2", 900), ("relay.1/2", 700)], 700),
+        ([("relay", 800), ("relay.0/2", 900), ("relay.1/2", 700)], 800),
+        # A layout abandoned half-way vouches for nothing.
+        ([("relay.0/3", 900), ("relay.2/3", 950)], 0),
+    ],
+)
+def test_a_relay_without_a_position_starts_where_a_whole_layout_vouches(
+    positions: list[tuple[str, int]], start: int
+) -> None:
+    assert start_of_new_shard("relay", positions) == start
