@@ -13,7 +13,7 @@ import psycopg
 
 from consumers.envelope import Envelope
 from consumers.rebuild import rebuild
-from consumers.relay import make_producer
+from consumers.relay import POSITIONS_DDL, make_producer
 from consumers.topics import LEDGER_TOPICS, ensure_topics, kafka_topic_for
 from domain.actors import SYSTEM
 from domain.application import SupervisionLedger
@@ -133,11 +133,14 @@ def bench_kafka_pipeline(env: BenchEnv, events: int = 100_000) -> Figures:
             log.close()
         processes = os.cpu_count() or 1
         group_seconds = _project_in_processes(env, database, settings, written, processes)
-        relay_rate, raw_rate = rate(written, relay_seconds), rate(written, raw_seconds)
+        relay_rate = _relay_in_processes(env, database, settings, log.last_position(), processes)
+        raw_rate = rate(written, raw_seconds)
         group_rate, consume_rate = rate(written, group_seconds), rate(written, raw_consume)
         return {
             "events": written,
             "relay_events_per_s": relay_rate,
+            "relay_processes": processes,
+            "relay_one_process_events_per_s": rate(written, relay_seconds),
             "raw_produce_events_per_s": raw_rate,
             "relay_ratio": relay_rate / raw_rate,
             "projection_events_per_s": group_rate,
@@ -148,6 +151,54 @@ def bench_kafka_pipeline(env: BenchEnv, events: int = 100_000) -> Figures:
         }
     finally:
         ledger.close()
+
+
+def _relay_in_processes(
+    env: BenchEnv, database: Database, settings: Settings, last: int, processes: int
+) -> float:
+    """Events/s of ``processes`` ``ledger relay --shard I/N`` processes publishing the whole log
+    again (to topics of their own; the positions emptied): Kafka producers on more cores, one
+    writer per partition. The clock starts once every shard has saved its first batch (the
+    interpreters' start and the producers' first connection are not the relay's pace), and only
+    the events after the slowest shard's first batch count."""
+    shard_settings = settings.model_copy(
+        update={"kafka_topic_prefix": settings.kafka_topic_prefix + "shards."}
+    )
+    topics_ready(shard_settings)
+    variables = kafka_process_env(shard_settings)
+    with psycopg.connect(database.url, autocommit=True) as conn:
+        conn.execute(POSITIONS_DDL)
+        conn.execute("DELETE FROM ledger_relay_positions")
+        workers = [
+            env.ledger_process(["relay", "--shard", f"{n}/{processes}"], variables)
+            for n in range(processes)
+        ]
+        try:
+            deadline = time.monotonic() + 300
+
+            def positions() -> tuple[int, int]:
+                """How many shards saved a position, and the slowest one's."""
+                if time.monotonic() > deadline or any(w.poll() is not None for w in workers):
+                    raise RuntimeError("the relays did not publish the log in 5 minutes")
+                time.sleep(0.005)
+                row = conn.execute(
+                    "SELECT count(*), coalesce(min(position), 0) FROM ledger_relay_positions"
+                ).fetchone()
+                return (int(row[0]), int(row[1])) if row else (0, 0)
+
+            while (found := positions())[0] < processes:
+                pass
+            clock, first = time.perf_counter(), found[1]
+            if first >= last:  # all in the first batches: too few events to tell a pace
+                raise RuntimeError("the relays' first batches held the whole log")
+            while positions()[1] < last:
+                pass
+            return rate(last - first, time.perf_counter() - clock)
+        finally:
+            for worker in workers:
+                worker.terminate()
+            for worker in workers:
+                worker.wait(30)
 
 
 def _project_in_processes(
