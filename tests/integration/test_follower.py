@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +14,7 @@ from consumers.envelope import Envelope
 from consumers.follower import Follower
 from consumers.rebuild import rebuild
 from domain.application import SupervisionLedger
+from infra.ledger_process import ledger_process
 from infra.postgres import Database
 from infra.wiring import event_log, follower_for, projection_store
 from projections.model import Change
@@ -148,3 +151,33 @@ def test_large_batches_of_different_column_sets_go_through_the_staging_path(
     rebuild(rebuilt.events, rebuilt.store, [SupervisionCounters()])
     rebuilt.close()
     assert viewed_by_topic(database) == truth_by_topic(database)
+
+
+def test_ledger_project_from_the_store_follows_the_log_and_stops_on_sigterm(
+    ledger: SupervisionLedger, database: Database, tmp_path: Path
+) -> None:
+    write_events(ledger, 200)
+    projection_store(database).close()  # the views exist before the first look
+    env = {"LEDGER_DATABASE_URL": database.url, "LEDGER_DATA_DIR": str(tmp_path)}
+    process = ledger_process(["project", "--feed", "store"], env, tmp_path / "project.log")
+    try:
+        counted = lambda: viewed_by_topic(database) == truth_by_topic(database)  # noqa: E731
+        wait_for(counted, 60, "the store's events to be counted")
+        write_events(ledger, 50, tag="M")  # live: woken by the store's notifications
+        wait_for(counted, 30, "the later events to be counted")
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0
+    finally:
+        process.kill()
+        process.wait(10)
+    assert "Traceback" not in (tmp_path / "project.log").read_text()
+
+
+def test_ledger_project_refuses_an_unknown_feed_in_one_line(
+    database: Database, tmp_path: Path
+) -> None:
+    env = {"LEDGER_DATABASE_URL": database.url, "LEDGER_DATA_DIR": str(tmp_path)}
+    process = ledger_process(["project", "--feed", "carrier-pigeon"], env, tmp_path / "p.log")
+    assert process.wait(60) == 2
+    lines = (tmp_path / "p.log").read_text().strip().splitlines()
+    assert lines[-1] == "ledger: --feed is 'kafka' or 'store'"
