@@ -31,7 +31,7 @@ import orjson
 import psycopg
 from psycopg.rows import tuple_row
 
-from consumers.relay import POSITIONS_DDL, close_quietly
+from consumers.relay import close_quietly, ensure_positions_table
 from consumers.topics import RESERVED_TOPICS
 from infra.integrity.signing import Signer
 from infra.integrity.store import (
@@ -112,7 +112,7 @@ class Checkpointer:
     def conn(self) -> psycopg.Connection[Any]:
         if self._conn is None or self._conn.closed:
             self._conn = psycopg.connect(self.url, autocommit=True)
-            self._conn.execute(POSITIONS_DDL)
+            ensure_positions_table(self._conn)
         return self._conn
 
     # Sealing -----------------------------------------------------------------------------

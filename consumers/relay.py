@@ -51,6 +51,16 @@ POSITIONS_DDL = (
 )
 
 
+def ensure_positions_table(conn: psycopg.Connection[Any]) -> None:
+    """Create the publishers' positions table, whoever starts first. ``CREATE TABLE IF NOT
+    EXISTS`` is not safe against a twin running at the same moment (both pass the check, one
+    fails on the catalogue's unique index: two relay shards starting together did), so the
+    creators take turns on an advisory lock."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext('ledger_relay_positions'))")
+        conn.execute(POSITIONS_DDL)
+
+
 def make_producer(bootstrap: str, **overrides: Any) -> Any:
     config: dict[str, Any] = {
         "bootstrap_servers": bootstrap,
@@ -105,7 +115,7 @@ class Relay:
     def db(self) -> psycopg.Connection[tuple[object, ...]]:
         if self._db is None or self._db.closed:
             self._db = psycopg.connect(self.events.url, autocommit=True)
-            self._db.execute(POSITIONS_DDL)
+            ensure_positions_table(self._db)
         return self._db
 
     def position(self) -> int:

@@ -13,7 +13,7 @@ import psycopg
 
 from consumers.envelope import Envelope
 from consumers.rebuild import rebuild
-from consumers.relay import POSITIONS_DDL, make_producer
+from consumers.relay import ensure_positions_table, make_producer
 from consumers.topics import LEDGER_TOPICS, ensure_topics, kafka_topic_for
 from domain.actors import SYSTEM
 from domain.application import SupervisionLedger
@@ -167,7 +167,7 @@ def _relay_in_processes(
     topics_ready(shard_settings)
     variables = kafka_process_env(shard_settings)
     with psycopg.connect(database.url, autocommit=True) as conn:
-        conn.execute(POSITIONS_DDL)
+        ensure_positions_table(conn)
         conn.execute("DELETE FROM ledger_relay_positions")
         workers = [
             env.ledger_process(["relay", "--shard", f"{n}/{processes}"], variables)
