@@ -27,7 +27,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 from eventsourcing.persistence import PersistenceError
@@ -123,13 +123,13 @@ class Relay:
             "SELECT position FROM ledger_relay_positions WHERE name = %s", (self.name,)
         ).fetchone()
         if row is not None:
-            return int(str(row[0]))
+            return cast(int, row[0])
         family = self.db.execute(
             "SELECT name, position FROM ledger_relay_positions "
             "WHERE name = %s OR starts_with(name, %s)",
             (self.family, self.family + "."),
         ).fetchall()
-        return start_of_new_shard(self.family, [(str(n), int(str(p))) for n, p in family])
+        return start_of_new_shard(self.family, cast(list[tuple[str, int]], family))
 
     def _save_position(self, position: int) -> None:
         self.db.execute(
@@ -233,7 +233,10 @@ def start_of_new_shard(family: str, positions: list[tuple[str, int]]) -> int:
     for nothing. The furthest such guarantee wins; without any, the log's beginning."""
     layouts: dict[int, dict[int, int]] = {}
     for name, position in positions:
-        shard = Shard.parse(name.removeprefix(family + ".")) if name != family else ONE_RELAY
+        try:
+            shard = Shard.parse(name.removeprefix(family + ".")) if name != family else ONE_RELAY
+        except ValueError:
+            continue  # not a shard's (someone's own row): vouches for nothing
         layouts.setdefault(shard.count, {})[shard.index] = position
     vouched = [min(shards.values()) for count, shards in layouts.items() if len(shards) == count]
     return max(vouched, default=0)

@@ -103,8 +103,9 @@ def test_each_partition_of_each_topic_has_exactly_one_shard(count: int) -> None:
         # A complete layout vouches up to its slowest shard; the furthest guarantee wins.
         ([("relay", 500), ("relay.0/2", 900), ("relay.1/2", 700)], 700),
         ([("relay", 800), ("relay.0/2", 900), ("relay.1/2", 700)], 800),
-        # A layout abandoned half-way vouches for nothing.
+        # A layout abandoned half-way vouches for nothing; nor does a row not a shard's.
         ([("relay.0/3", 900), ("relay.2/3", 950)], 0),
+        ([("relay", 400), ("relay.old", 900)], 400),
     ],
 )
 def test_a_relay_without_a_position_starts_where_a_whole_layout_vouches(
