@@ -25,6 +25,10 @@ def truth_by_topic(database: Database) -> dict[str, int]:
 
 
 def viewed_by_topic(database: Database) -> dict[str, int]:
+    """The counters by topic; none while no projection process has created the views yet (a
+    test may look before the processes it started are up)."""
+    if query(database, "SELECT to_regclass('views.events_daily')")[0][0] is None:
+        return {}
     rows = query(database, "SELECT topic, sum(n)::bigint FROM views.events_daily GROUP BY topic")
     return {topic: n for topic, n in rows}
 
