@@ -20,9 +20,9 @@ Every partner region of ``domain.collaboration.values.PartnerRegion`` has its pa
 partner reads each aggregate's events in order.
 
 Six partitions for every kind of act: 1, 2, 3 or 6 projection runners of one group, or relay
-shards (``ledger relay --shard I/N``), share them evenly (with three, two runners split them 2:1;
-the benchmark's two projectors went from ≈ 13,000 to ≈ 18,000 events/s when the officers' topic
-went from three to six). Topics that exist already keep the count they were created with.
+shards (``ledger relay --shard I/N``), share them evenly (with three, two runners split them
+2:1; the benchmark's two projectors went from ≈ 13,000 to 18,000 or more events/s when the
+officers' topic went from three to six). Topics that exist already keep their count.
 
 Topics are created by the project with these partition counts (``ensure_topics``), never by
 auto-creation. Each aggregate's events share a key (its id), so they stay in one partition in

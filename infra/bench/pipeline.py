@@ -179,7 +179,7 @@ def _relay_in_processes(
             def positions() -> tuple[int, int]:
                 """How many shards saved a position, and the slowest one's."""
                 if time.monotonic() > deadline or any(w.poll() is not None for w in workers):
-                    raise RuntimeError("the relays did not publish the log in 5 minutes")
+                    raise RuntimeError("a relay stopped, or the relays took over 5 minutes")
                 time.sleep(0.005)
                 row = conn.execute(
                     "SELECT count(*), coalesce(min(position), 0) FROM ledger_relay_positions"
