@@ -66,6 +66,21 @@ class BenchEnv:
         to ``ledger.log`` in the work folder."""
         return ledger_process(args, env, self.workdir / "ledger.log")
 
+    @contextmanager
+    def ledger_processes(
+        self, commands: list[list[str]], env: dict[str, str]
+    ) -> Iterator[list[subprocess.Popen[bytes]]]:
+        """``ledger <command>`` for each of ``commands``, stopped (SIGTERM, then waited for) on
+        leaving, whatever happened meanwhile."""
+        workers = [self.ledger_process(command, env) for command in commands]
+        try:
+            yield workers
+        finally:
+            for worker in workers:
+                worker.terminate()
+            for worker in workers:
+                worker.wait(30)
+
     def drop_databases(self) -> None:
         with psycopg.connect(self.server.url, autocommit=True) as conn:
             for name in self.databases:

@@ -186,19 +186,14 @@ def run(env: BenchEnv, quick: bool) -> dict[str, float]:
     tokens = env.workdir / f"tokens-{database.dbname}.json"
     save_grants(tokens, [grant])
     port = free_port()
-    server = env.ledger_process(
-        ["serve", "--port", str(port), "--workers", str(WORKERS)],
-        {
-            "LEDGER_DATABASE_URL": database.url,
-            "LEDGER_TOKENS_FILE": str(tokens),
-            "LEDGER_KAFKA_BOOTSTRAP": env.bootstrap or "127.0.0.1:9",
-        },
-    )
-    try:
+    serve = ["serve", "--port", str(port), "--workers", str(WORKERS)]
+    variables = {
+        "LEDGER_DATABASE_URL": database.url,
+        "LEDGER_TOKENS_FILE": str(tokens),
+        "LEDGER_KAFKA_BOOTSTRAP": env.bootstrap or "127.0.0.1:9",
+    }
+    with env.ledger_processes([serve], variables):
         figures = asyncio.run(_drive(port, token, agency, officers, seconds))
-    finally:
-        server.terminate()
-        server.wait(30)
     bare = _bare_eventsourcing(database, agency, officers, 2000 if quick else 5000)
     figures["gateway_workers"] = float(WORKERS)
     figures["bare_eventsourcing_per_s"] = bare

@@ -169,11 +169,8 @@ def _relay_in_processes(
     with psycopg.connect(database.url, autocommit=True) as conn:
         ensure_positions_table(conn)
         conn.execute("DELETE FROM ledger_relay_positions")
-        workers = [
-            env.ledger_process(["relay", "--shard", f"{n}/{processes}"], variables)
-            for n in range(processes)
-        ]
-        try:
+        shards = [["relay", "--shard", f"{n}/{processes}"] for n in range(processes)]
+        with env.ledger_processes(shards, variables) as workers:
             deadline = time.monotonic() + 300
 
             def positions() -> tuple[int, int]:
@@ -194,11 +191,6 @@ def _relay_in_processes(
             while positions()[1] < last:
                 pass
             return rate(last - first, time.perf_counter() - clock)
-        finally:
-            for worker in workers:
-                worker.terminate()
-            for worker in workers:
-                worker.wait(30)
 
 
 def _project_in_processes(
@@ -215,27 +207,23 @@ def _project_in_processes(
     store.close()
     variables = kafka_process_env(settings, group=settings.kafka_group + "-processes")
     launched = time.perf_counter()
-    workers = [
-        env.ledger_process(["project", "--feed", "kafka", "--client-id", f"bench-{n}"], variables)
-        for n in range(processes)
+    projectors = [
+        ["project", "--feed", "kafka", "--client-id", f"bench-{n}"] for n in range(processes)
     ]
-    try:
-        with psycopg.connect(database.url, autocommit=True) as conn:
-            deadline = time.monotonic() + 300
-            started: float | None = None
-            while (applied := _applied_offsets(conn)) < records:
-                if started is None and applied > 0:
-                    started = time.perf_counter()
-                if time.monotonic() > deadline or any(w.poll() is not None for w in workers):
-                    raise RuntimeError(f"the projectors applied {applied} of {records} records")
-                time.sleep(0.01)
-            # (Had everything been applied before the first look, the launch starts the clock.)
-            return time.perf_counter() - (started or launched)
-    finally:
-        for worker in workers:
-            worker.terminate()
-        for worker in workers:
-            worker.wait(30)
+    with (
+        env.ledger_processes(projectors, variables) as workers,
+        psycopg.connect(database.url, autocommit=True) as conn,
+    ):
+        deadline = time.monotonic() + 300
+        started: float | None = None
+        while (applied := _applied_offsets(conn)) < records:
+            if started is None and applied > 0:
+                started = time.perf_counter()
+            if time.monotonic() > deadline or any(w.poll() is not None for w in workers):
+                raise RuntimeError(f"the projectors applied {applied} of {records} records")
+            time.sleep(0.01)
+        # (Had everything been applied before the first look, the launch starts the clock.)
+        return time.perf_counter() - (started or launched)
 
 
 def _applied_offsets(conn: psycopg.Connection[Any]) -> int:
@@ -356,19 +344,13 @@ def bench_freshness(env: BenchEnv, samples: int = 200) -> Figures:
         topics_ready(settings)
         projection_store(database).close()  # the views exist before the first count
         variables = kafka_process_env(settings)
-        workers = [
-            env.ledger_process(["relay"], variables),
-            env.ledger_process(["project", "--feed", "kafka"], variables),
-        ]
+        pipeline = [["relay"], ["project", "--feed", "kafka"]]
         try:
-            # The first events wait for the processes to start and the consumer to join.
-            _freshness(ledger, database, 5, patience=120.0)
-            via_kafka = _freshness(ledger, database, samples, first=5)
+            with env.ledger_processes(pipeline, variables):
+                # The first events wait for the processes to start and the consumer to join.
+                _freshness(ledger, database, 5, patience=120.0)
+                via_kafka = _freshness(ledger, database, samples, first=5)
         finally:
-            for worker in workers:
-                worker.terminate()
-            for worker in workers:
-                worker.wait(30)
             ledger.close()
         figures["kafka_p50_ms"] = percentile(via_kafka, 50)
         figures["kafka_p99_ms"] = percentile(via_kafka, 99)

@@ -157,11 +157,13 @@ def test_ledger_project_from_the_store_follows_the_log_and_stops_on_sigterm(
     ledger: SupervisionLedger, database: Database, tmp_path: Path
 ) -> None:
     write_events(ledger, 200)
-    projection_store(database).close()  # the views exist before the first look
     env = {"LEDGER_DATABASE_URL": database.url, "LEDGER_DATA_DIR": str(tmp_path)}
     process = ledger_process(["project", "--feed", "store"], env, tmp_path / "project.log")
+
+    def counted() -> bool:
+        return viewed_by_topic(database) == truth_by_topic(database)
+
     try:
-        counted = lambda: viewed_by_topic(database) == truth_by_topic(database)  # noqa: E731
         wait_for(counted, 60, "the store's events to be counted")
         write_events(ledger, 50, tag="M")  # live: woken by the store's notifications
         wait_for(counted, 30, "the later events to be counted")
