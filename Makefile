@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: help install run test unit soak lint typecheck fmt bench kafka-start kafka-stop kafka-status clean browser
+.PHONY: help install run test unit soak lint typecheck fmt bench kafka-start kafka-stop kafka-status clean browser java
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-13s %s\n", $$1, $$2}'
@@ -27,7 +27,7 @@ install: $(STAMP) ## Create .venv and install the ledger with its test tools
 run: $(STAMP) ## Serve the ledger on its embedded PostgreSQL with demo data
 	$(VENV)/bin/ledger serve --demo --host $(HOST) --port $(PORT)
 
-test: $(STAMP) browser lint typecheck ## Lint, type-check and run every test (starts PostgreSQL and Kafka itself)
+test: $(STAMP) browser java lint typecheck ## Lint, type-check and run every test (starts PostgreSQL and Kafka itself)
 	$(PY) -m pytest -n 3
 
 unit: $(STAMP) ## Only the tests that need no server
@@ -47,10 +47,17 @@ fmt: $(STAMP) ## Format and fix what ruff can
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-bench: $(STAMP) ## Run the benchmarks (figures as ratios against their baselines)
+bench: $(STAMP) java ## Run the benchmarks (figures as ratios against their baselines)
 	$(PY) -m infra.bench $(ARGS)
 
 CHROMIUM := /usr/bin/chromium
+
+# The Kafka broker runs on the machine's Java 17; Maven fetches its jars from Maven Central once.
+java: ## Install Debian's Java 17 and Maven for the Kafka broker (apt-get, only when missing)
+	@if command -v java >/dev/null && command -v mvn >/dev/null; then echo "java: $$(command -v java), $$(command -v mvn) are installed"; else \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openjdk-17-jre-headless maven; fi
 
 browser: ## Install Debian's Chromium for the browser tests (apt-get, only when missing)
 	@if [ -x $(CHROMIUM) ]; then echo "browser: $(CHROMIUM) is installed"; else \
@@ -60,7 +67,7 @@ browser: ## Install Debian's Chromium for the browser tests (apt-get, only when 
 
 KAFKA_DIR ?= .ledger/kafka
 
-kafka-start: $(STAMP) ## Start the project's Kafka broker (jars from Maven Central, cached); prints its address
+kafka-start: $(STAMP) java ## Start the project's Kafka broker (jars from Maven Central, cached); prints its address
 	$(PY) -m infra.kafka_broker start --data-dir $(KAFKA_DIR)
 
 kafka-stop: $(STAMP) ## Stop the project's Kafka broker
