@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.bench.env import BenchEnv, bench_environment
+from infra.bench.memory import peak_rss_mib, reset_peak
 from infra.bench.plot import plot
 from infra.bench.table import TARGETS, render
 from infra.settings import load_settings
@@ -94,7 +95,10 @@ def main(argv: list[str] | None = None) -> int:
         for name in chosen:
             print(f"running {name} …", flush=True)
             started = time.perf_counter()
-            results["figures"][name] = benchmarks[name](env, args.quick)
+            env.peaks.clear()
+            reset_peak()
+            figures = benchmarks[name](env, args.quick)
+            results["figures"][name] = {**figures, **_peaks(env)}
             results["measured_at"][name] = started_at
             print(f"  done in {time.perf_counter() - started:.1f} s", flush=True)
     out.mkdir(parents=True, exist_ok=True)
@@ -103,6 +107,16 @@ def main(argv: list[str] | None = None) -> int:
     print(render(results))
     print(f"\nwritten: {out / 'results.json'}, {out / 'results.png'}")
     return 0
+
+
+def _peaks(env: BenchEnv) -> dict[str, float]:
+    """Peak memory of this benchmark: the bench process (in-process work) and each kind of
+    ``ledger`` process it started, in MiB."""
+    peaks = {f"peak_rss_mib_ledger_{name}": mib for name, mib in sorted(env.peaks.items())}
+    own = peak_rss_mib()
+    if own is not None:
+        peaks["peak_rss_mib_bench_process"] = own
+    return peaks
 
 
 def _keep_the_others(results: dict[str, Any], path: Path) -> None:

@@ -22,6 +22,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from infra.bench.memory import peak_rss_mib
 from infra.collector import fewer_collector_pauses
 from infra.kafka_broker import ensure_jars, start_broker, stop_broker
 from infra.ledger_process import ledger_process
@@ -35,6 +36,8 @@ class BenchEnv:
     bootstrap: str | None
     workdir: Path
     databases: list[str] = field(default_factory=list)
+    # ledger subcommand -> the largest peak resident set (MiB) of its processes in this benchmark
+    peaks: dict[str, float] = field(default_factory=dict)
 
     def fresh_database(self) -> Database:
         name = f"bench_{uuid.uuid4().hex[:10]}"
@@ -76,10 +79,16 @@ class BenchEnv:
         try:
             yield workers
         finally:
-            for worker in workers:
+            for command, worker in zip(commands, workers, strict=True):
+                self.note_peak(command[0], worker.pid)
                 worker.terminate()
             for worker in workers:
                 worker.wait(30)
+
+    def note_peak(self, name: str, pid: int) -> None:
+        peak = peak_rss_mib(pid)
+        if peak is not None:
+            self.peaks[name] = max(peak, self.peaks.get(name, 0.0))
 
     def drop_databases(self) -> None:
         with psycopg.connect(self.server.url, autocommit=True) as conn:
