@@ -38,6 +38,8 @@ class ApiRoute:
     response_media_type: str = "application/json"
     description: str = ""
     extra_statuses: Sequence[int] = field(default_factory=tuple)
+    command: type[BaseModel] | None = None
+    """The command a write endpoint carries out (``None`` for reads)."""
 
     @property
     def path_params(self) -> list[str]:

@@ -69,6 +69,7 @@ def command_route(command_type: type[Command]) -> ApiRoute:
         request_model=command_type,
         response_model=Accepted,
         response_status=201,
+        command=command_type,
     )
 
 
