@@ -4,7 +4,7 @@ market cases with their exact figures."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID
 
@@ -132,6 +132,16 @@ def _market_case(
                 unit=unit,
                 seized_on=opened.opened_on,
                 officer_ids=_team("MSA"),
+            ),
+            # Both fines are above the agency's threshold of a major decision: reviewed first.
+            co.RequestCrossRegionalLegalReview(
+                case_id=case, requested_on=decided_on - timedelta(days=5)
+            ),
+            co.RecordCrossRegionalLegalReview(
+                case_id=case,
+                reviewed_on=decided_on - timedelta(days=2),
+                passed=True,
+                reviewer="法制科",
             ),
             co.DecideCrossRegionalCase(
                 case_id=case,

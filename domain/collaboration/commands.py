@@ -161,8 +161,45 @@ class RecordSeizure(Command):
     officer_ids: Officers
 
 
+class RequestCrossRegionalLegalReview(Command):
+    """Send a cross-regional case to legal review (法制审核) before its decision."""
+
+    ROUTE = "POST /cross-regional-cases/{case_id}/legal-review"
+    ROLES = AGENCY_OR_OFFICE
+    case_id: UUID
+    requested_on: ActDay
+
+
+class RecordCrossRegionalLegalReview(Command):
+    """Record the outcome of a cross-regional case's legal review: passed or failed."""
+
+    ROUTE = "POST /cross-regional-cases/{case_id}/legal-review/outcome"
+    ROLES = AGENCY_OR_OFFICE
+    case_id: UUID
+    reviewed_on: ActDay
+    passed: bool
+    reviewer: Name
+    opinion: Text = ""
+
+
+class ApproveCrossRegionalExtension(Command):
+    """Record the approved extension of a cross-regional case's 90-day deadline (art. 60)."""
+
+    ROUTE = "POST /cross-regional-cases/{case_id}/extensions"
+    ROLES = AGENCY_OR_OFFICE
+    case_id: UUID
+    approved_on: ActDay
+    new_deadline: date = Field(description="The new last day to decide the case.")
+    approver: Name = Field(description="The agency's head who approved it (负责人).")
+    reason: Summary
+
+
 class DecideCrossRegionalCase(Command):
-    """Record the decision of a cross-regional case: goods value, confiscation, fine (in fen)."""
+    """Record the decision of a cross-regional case: goods value, confiscation, fine (in fen).
+
+    Like any penalty decision it is made within 90 days of opening (or the approved
+    extension), and after a passed legal review if it is on the agency's major-decision list.
+    """
 
     ROUTE = "POST /cross-regional-cases/{case_id}/decision"
     ROLES = AGENCY_OR_OFFICE

@@ -182,12 +182,41 @@ def record_seizure(uow: UnitOfWork, cmd: c.RecordSeizure) -> CrossRegionalCase:
     return case
 
 
+@handles(c.RequestCrossRegionalLegalReview)
+def request_cross_regional_legal_review(
+    uow: UnitOfWork, cmd: c.RequestCrossRegionalLegalReview
+) -> CrossRegionalCase:
+    case = _case(uow, cmd.case_id)
+    case.request_legal_review(cmd.requested_on)
+    return case
+
+
+@handles(c.RecordCrossRegionalLegalReview)
+def record_cross_regional_legal_review(
+    uow: UnitOfWork, cmd: c.RecordCrossRegionalLegalReview
+) -> CrossRegionalCase:
+    case = _case(uow, cmd.case_id)
+    case.conclude_legal_review(cmd.reviewed_on, cmd.passed, cmd.reviewer, cmd.opinion)
+    return case
+
+
+@handles(c.ApproveCrossRegionalExtension)
+def approve_cross_regional_extension(
+    uow: UnitOfWork, cmd: c.ApproveCrossRegionalExtension
+) -> CrossRegionalCase:
+    case = _case(uow, cmd.case_id)
+    case.approve_extension(cmd.approved_on, cmd.new_deadline, cmd.approver, cmd.reason)
+    return case
+
+
 @handles(c.DecideCrossRegionalCase)
 def decide_cross_regional_case(
     uow: UnitOfWork, cmd: c.DecideCrossRegionalCase
 ) -> CrossRegionalCase:
     case = _case(uow, cmd.case_id)
     officer_ids = _team(uow, cmd.officer_ids, case.agency_id, cmd.decided_on, "a decision")
+    # Whether the decision is major depends on the agency's list as published now.
+    agency = uow.get(Agency, case.agency_id)
     case.decide(
         decided_on=cmd.decided_on,
         goods_value_fen=cmd.goods_value_fen,
@@ -195,5 +224,6 @@ def decide_cross_regional_case(
         income_confiscated_fen=cmd.income_confiscated_fen,
         fine_fen=cmd.fine_fen,
         officer_ids=officer_ids,
+        major_list=agency.major_decisions,
     )
     return case

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from domain.cases.penalties import Penalties
+from domain.cases.rules import major_decision_items
 from domain.collaboration import commands as collab
 from domain.collaboration.case_transfer import CaseTransfer
 from domain.collaboration.cross_regional_case import CrossRegionalCase
@@ -66,6 +69,7 @@ def _cross_regional_case(case: CrossRegionalCasePlan) -> list[Step]:
             ),
             actor,
         ),
+        *_legal_review(case),
         (
             collab.DecideCrossRegionalCase(
                 case_id=case_id,
@@ -74,6 +78,32 @@ def _cross_regional_case(case: CrossRegionalCasePlan) -> list[Step]:
                 goods_confiscated=True,
                 fine_fen=case.fine_fen,
                 officer_ids=officers,
+            ),
+            actor,
+        ),
+    ]
+
+
+def _legal_review(case: CrossRegionalCasePlan) -> list[Step]:
+    """A fine on the agency's major-decision list is legally reviewed, and passes, first."""
+    # The goods confiscated are no item of the simulated lists; the fine's threshold is.
+    if not major_decision_items(Penalties(fine_fen=case.fine_fen), case.agency.major_items):
+        return []
+    actor = case.agency.stable[0].actor
+    case_id = CrossRegionalCase.create_id(case.case_no)
+    return [
+        (
+            collab.RequestCrossRegionalLegalReview(
+                case_id=case_id, requested_on=case.decided_on - timedelta(days=2)
+            ),
+            actor,
+        ),
+        (
+            collab.RecordCrossRegionalLegalReview(
+                case_id=case_id,
+                reviewed_on=case.decided_on - timedelta(days=1),
+                passed=True,
+                reviewer=f"{case.agency.name}法制审核机构",
             ),
             actor,
         ),

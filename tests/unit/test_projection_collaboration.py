@@ -83,7 +83,7 @@ def test_transfers_and_cross_regional_cases_keep_their_partners_and_amounts() ->
         person=None,
     )
     case.seize("钢材", Decimal(3215), "吨", date(2023, 3, 20), OFFICERS)
-    case.decide(date(2023, 6, 1), 1_474_610_000, True, 0, 75_000_000, OFFICERS)
+    case.decide(date(2023, 6, 1), 1_474_610_000, True, 0, 75_000_000, OFFICERS, major_list=[])
     tables = fold_all(EventLog().add(transfer, case), [Collaboration()])
     assert tables["case_transfers"][(transfer.id,)] == {
         "direction": "referred",
