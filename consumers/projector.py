@@ -10,7 +10,12 @@ The loop, in full:
 3. only after PostgreSQL committed, commit the offsets to Kafka too (informational: the
    truth is in PostgreSQL, which is why a crash anywhere loses and doubles nothing);
 4. if PostgreSQL says a partition moved on under us (another consumer of the group applied it
-   during a rebalance), nothing of the batch is kept: seek to the stored offsets and go on.
+   during a rebalance), nothing of the batch is kept: seek to the stored offsets and go on;
+5. if the transaction fails for any other reason (PostgreSQL restarting, a lost connection),
+   nothing of the batch was kept either, but the consumer's position has moved past it: seek
+   every partition of the batch back to its first record before anything else is polled.
+   (Relying on the stored offsets alone would not do: a partition with none stored yet, as
+   after a rebuild, would have skipped the batch for good.)
 """
 
 from __future__ import annotations
@@ -89,6 +94,11 @@ class KafkaProjector:
             else:
                 self.consumer.seek(tp, offset)
 
+    def rewind(self, batches: dict[TopicPartition, list[Any]]) -> None:
+        """Poll the batch again: nothing of it was applied."""
+        for tp, records in batches.items():
+            self.consumer.seek(tp, records[0].offset)
+
     def poll_once(self, timeout_ms: int = 500) -> int:
         """One turn of the loop; the number of records handled."""
         batches: dict[TopicPartition, list[Any]] = self.consumer.poll(
@@ -107,6 +117,9 @@ class KafkaProjector:
             log.warning("%s; seeking to the stored offsets", stale)
             self.seek_to_stored(list(batches))
             return 0
+        except BaseException:
+            self.rewind(batches)
+            raise
         self.applied += len(deliveries)
         try:
             self.consumer.commit(
@@ -128,9 +141,7 @@ class KafkaProjector:
                 log.warning("Kafka unavailable (%s); retrying", error)
                 stop.wait(1.0)
             except (psycopg.OperationalError, psycopg.InterfaceError) as error:
-                # Nothing of the batch was kept. The consumer has moved past it, so the next
-                # batch starts beyond the stored offsets: the store says so (StaleOffsets) and
-                # the consumer seeks back. Nothing is lost.
+                # Nothing of the batch was kept and the consumer was rewound to it (poll_once).
                 log.warning("PostgreSQL unavailable (%s); retrying", error)
                 self.store.close()
                 stop.wait(1.0)

@@ -13,13 +13,17 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import uuid
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from domain.application import SupervisionLedger
 from infra.kafka_broker import BrokerInfo, ensure_jars, start_broker, stop_broker
+from infra.postgres import Database
+from infra.settings import Settings
 
 # kafka-python 3.0.12 reads its protocol schemas with the deprecated
 # importlib.resources.read_text() at import time. That DeprecationWarning is attributed to
@@ -28,6 +32,10 @@ from infra.kafka_broker import BrokerInfo, ensure_jars, start_broker, stop_broke
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     import kafka  # noqa: F401
+
+from consumers.relay import Relay
+from consumers.topics import ensure_topics
+from infra.wiring import relay_for
 
 BOOTSTRAP_ENV = "LEDGER_TEST_KAFKA_BOOTSTRAP"
 EXTERNAL_DATA_DIR = Path("/nonexistent/external-kafka-broker")
@@ -66,3 +74,26 @@ def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrokerInf
             stop_broker(info.data_dir)
         return
     pytest.fail(error, pytrace=False)
+
+
+@pytest.fixture
+def settings_for(kafka_broker: BrokerInfo, database: Database, tmp_path: Path) -> Settings:
+    """Settings of a test's own: its database, its topic prefix (topics created, as
+    ``ledger topics`` creates them) and its consumer group on the session's broker."""
+    tag = uuid.uuid4().hex[:8]
+    settings = Settings(
+        database_url=database.url,
+        data_dir=tmp_path,
+        kafka_bootstrap=kafka_broker.bootstrap,
+        kafka_topic_prefix=f"t{tag}.",
+        kafka_group=f"g{tag}",
+    )
+    ensure_topics(kafka_broker.bootstrap, prefix=settings.kafka_topic_prefix)
+    return settings
+
+
+@pytest.fixture
+def relay(ledger: SupervisionLedger, database: Database, settings_for: Settings) -> Iterator[Relay]:
+    worker = relay_for(ledger, database, settings_for)
+    yield worker
+    worker.close()

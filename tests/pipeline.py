@@ -8,10 +8,19 @@ from typing import Any
 
 import httpx2
 import psycopg
+from kafka import KafkaConsumer, TopicPartition
+from psycopg import sql
 
+from consumers.topics import LEDGER_TOPICS
 from infra.bench.load import write_events as write_events  # re-exported for the tests
 from infra.ledger_process import ledger_process as ledger_process  # re-exported for the tests
 from infra.postgres import Database
+from infra.settings import Settings
+from projections.model import Tables, fold
+from projections.registry import all_projections
+
+END = 2**62
+"""A log position past any a test reaches."""
 
 
 def query(database: Database, statement: str) -> list[tuple[Any, ...]]:
@@ -34,9 +43,113 @@ def viewed_by_topic(database: Database) -> dict[str, int]:
 
 
 def snapshot_views(database: Database) -> dict[str, list[tuple[Any, ...]]]:
+    """Every view table of every projection, rows in key order."""
+    with psycopg.connect(database.url) as conn:
+        return {
+            table.name: conn.execute(
+                sql.SQL("SELECT * FROM views.{} ORDER BY {}").format(
+                    sql.Identifier(table.name),
+                    sql.SQL(", ").join(map(sql.Identifier, table.keys)),
+                )
+            ).fetchall()
+            for projection in all_projections()
+            for table in projection.TABLES
+        }
+
+
+def as_folded(database: Database) -> Tables:
+    """The view tables as ``fold`` writes them: no NULL fields, no counters still at 0."""
+    out: Tables = {}
+    with psycopg.connect(database.url) as conn:
+        for projection in all_projections():
+            for table in projection.TABLES:
+                columns = [*table.keys, *table.counters, *table.fields]
+                statement = sql.SQL("SELECT {} FROM views.{}").format(
+                    sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(table.name)
+                )
+                for row in conn.execute(statement).fetchall():
+                    key = tuple(row[: len(table.keys)])
+                    values = dict(
+                        zip(columns[len(table.keys) :], row[len(table.keys) :], strict=True)
+                    )
+                    kept = {c: v for c, v in values.items() if v is not None and v != 0}
+                    out.setdefault(table.name, {})[key] = kept
+    return out
+
+
+def without_empty(tables: Tables) -> Tables:
     return {
-        "acts_daily": query(database, "SELECT * FROM views.acts_daily ORDER BY 1, 2, 3"),
-        "events_daily": query(database, "SELECT * FROM views.events_daily ORDER BY 1, 2"),
+        name: {
+            key: {c: v for c, v in row.items() if v is not None and v != 0}
+            for key, row in rows.items()
+        }
+        for name, rows in tables.items()
+        if rows
+    }
+
+
+def folded_log(database: Database) -> Tables:
+    """Every projection folded in memory over the whole event store: the views' truth."""
+    from consumers.log import read_events, read_query
+
+    with psycopg.connect(database.url) as conn:
+        events = read_events(conn, read_query("supervisionledger_events"), 0, END)
+    return without_empty(fold(all_projections(), events))
+
+
+def views_equal_the_log(database: Database) -> bool:
+    """Whether every view table equals the fold of the whole log (none yet: not equal)."""
+    if query(database, "SELECT to_regclass('views.positions')")[0][0] is None:
+        return False
+    return as_folded(database) == folded_log(database)
+
+
+def read_all(settings: Settings, expected: int, timeout: float = 60.0) -> list[Any]:
+    """Every record of the ledger's topics, from the beginning (no consumer group)."""
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False)
+    try:
+        partitions = [
+            TopicPartition(settings.kafka_topic_prefix + spec.name, p)
+            for spec in LEDGER_TOPICS
+            for p in range(spec.partitions)
+        ]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        ends = consumer.end_offsets(partitions)
+        records: list[Any] = []
+
+        def read_to_the_end() -> bool:
+            for batch in consumer.poll(200).values():
+                records.extend(batch)
+            return all(consumer.position(tp) >= ends[tp] for tp in partitions)
+
+        wait_for(read_to_the_end, timeout, "all records")
+        assert len(records) >= expected
+        return records
+    finally:
+        consumer.close()
+
+
+def relayed_position(database: Database, shards: int = 1) -> int:
+    """How far all ``shards`` relays have published (0 until each has saved a position)."""
+    if query(database, "SELECT to_regclass('ledger_relay_positions')")[0][0] is None:
+        return 0  # the relay process has not created its table yet
+    rows = query(database, "SELECT count(*), min(position) FROM ledger_relay_positions")
+    return int(rows[0][1]) if rows[0][0] == shards else 0
+
+
+def last_position(database: Database) -> int:
+    return int(query(database, "SELECT max(notification_id) FROM supervisionledger_events")[0][0])
+
+
+def env_of(settings: Settings) -> dict[str, str]:
+    """The environment of a ``ledger`` process with these settings."""
+    return {
+        "LEDGER_DATABASE_URL": settings.database_url or "",
+        "LEDGER_DATA_DIR": str(settings.data_dir),
+        "LEDGER_KAFKA_BOOTSTRAP": settings.kafka_bootstrap or "",
+        "LEDGER_KAFKA_TOPIC_PREFIX": settings.kafka_topic_prefix,
+        "LEDGER_KAFKA_GROUP": settings.kafka_group,
     }
 
 

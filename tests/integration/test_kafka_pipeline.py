@@ -9,31 +9,32 @@ from __future__ import annotations
 import signal
 import subprocess
 import threading
-import uuid
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from kafka import KafkaConsumer, TopicPartition
 
 from consumers.envelope import TYPE_PREFIX, Envelope
 from consumers.partitioner import Shard
 from consumers.projector import KafkaProjector
 from consumers.rebuild import rebuild
 from consumers.relay import Relay
-from consumers.topics import LEDGER_TOPICS, kafka_topic_for
+from consumers.topics import kafka_topic_for
 from domain.application import SupervisionLedger
-from infra.kafka_broker import BrokerInfo, start_broker, stop_broker
+from infra.kafka_broker import start_broker, stop_broker
 from infra.postgres import Database
 from infra.settings import Settings
 from infra.wiring import event_log, kafka_projector_for, relay_for
 from projections.supervision_counters import SupervisionCounters
 from tests.pipeline import (
+    env_of,
+    last_position,
     ledger_process,
     query,
+    read_all,
+    relayed_position,
     snapshot_views,
     truth_by_topic,
     viewed_by_topic,
@@ -42,73 +43,6 @@ from tests.pipeline import (
 )
 
 pytestmark = pytest.mark.kafka
-
-
-@pytest.fixture
-def settings_for(kafka_broker: BrokerInfo, database: Database, tmp_path: Path) -> Settings:
-    tag = uuid.uuid4().hex[:8]
-    return Settings(
-        database_url=database.url,
-        data_dir=tmp_path,
-        kafka_bootstrap=kafka_broker.bootstrap,
-        kafka_topic_prefix=f"t{tag}.",
-        kafka_group=f"g{tag}",
-    )
-
-
-def env_of(settings: Settings) -> dict[str, str]:
-    return {
-        "LEDGER_DATABASE_URL": settings.database_url or "",
-        "LEDGER_DATA_DIR": str(settings.data_dir),
-        "LEDGER_KAFKA_BOOTSTRAP": settings.kafka_bootstrap or "",
-        "LEDGER_KAFKA_TOPIC_PREFIX": settings.kafka_topic_prefix,
-        "LEDGER_KAFKA_GROUP": settings.kafka_group,
-    }
-
-
-@pytest.fixture
-def relay(ledger: SupervisionLedger, database: Database, settings_for: Settings) -> Iterator[Relay]:
-    worker = relay_for(ledger, database, settings_for)
-    yield worker
-    worker.close()
-
-
-def read_all(settings: Settings, expected: int, timeout: float = 60.0) -> list[Any]:
-    """Every record of the ledger's topics, from the beginning (no consumer group)."""
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False)
-    try:
-        partitions = [
-            TopicPartition(settings.kafka_topic_prefix + spec.name, p)
-            for spec in LEDGER_TOPICS
-            for p in range(spec.partitions)
-        ]
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        ends = consumer.end_offsets(partitions)
-        records: list[Any] = []
-
-        def read_to_the_end() -> bool:
-            for batch in consumer.poll(200).values():
-                records.extend(batch)
-            return all(consumer.position(tp) >= ends[tp] for tp in partitions)
-
-        wait_for(read_to_the_end, timeout, "all records")
-        assert len(records) >= expected
-        return records
-    finally:
-        consumer.close()
-
-
-def relayed_position(database: Database, shards: int = 1) -> int:
-    """How far all ``shards`` relays have published (0 until each has saved a position)."""
-    if query(database, "SELECT to_regclass('ledger_relay_positions')")[0][0] is None:
-        return 0  # the relay process has not created its table yet
-    rows = query(database, "SELECT count(*), min(position) FROM ledger_relay_positions")
-    return int(rows[0][1]) if rows[0][0] == shards else 0
-
-
-def last_position(database: Database) -> int:
-    return int(query(database, "SELECT max(notification_id) FROM supervisionledger_events")[0][0])
 
 
 @pytest.mark.parametrize("batch", [5000, 64], ids=["one-batch", "many-batches"])
