@@ -8,6 +8,9 @@
   audit trail (``domain.audit.trail``) before the answer leaves.
 - ``GET /api/v1/audit/public-key`` — the Ed25519 key that signs checkpoints (public).
 - ``GET /api/v1/audit/checkpoints`` — the signed checkpoints, newest first.
+
+Reads of checkpoints and inclusion proofs by auditors and the office are recorded in their
+trail too (``gateway.audit_reads`` says which reads are, and why).
 - ``GET /api/v1/audit/proofs/{position}?tree_size=`` (or ``/proofs/inclusion?position=``) —
   an event's RFC 9162 inclusion proof against a checkpoint (the latest by default);
 - ``GET /api/v1/audit/proofs/consistency?first=&second=`` — two checkpoints' consistency.
@@ -31,9 +34,10 @@ from domain.actors import Actor, Role
 from domain.application import SupervisionLedger
 from domain.audit.case_file import CaseFile, to_html, to_markdown
 from domain.audit.history import NothingAsOf, withhold_personal
-from domain.audit.reads import record_read
+from domain.audit.reads import record_proof_read, record_read
 from domain.values import DISTRICT_ZONE
 from gateway.api import ApiRoute
+from gateway.audit_reads import is_recorded, record_http_read_async
 from gateway.http import correlation_id, ledger_of, require_role
 from gateway.problems import ProblemError
 from infra.integrity import service
@@ -224,8 +228,13 @@ async def public_key(request: Request) -> Response:
 
 
 async def checkpoints(request: Request) -> Response:
-    require_role(request, READERS)
+    actor = require_role(request, READERS)
     stored = await run_in_threadpool(service.checkpoints, ledger_of(request))
+    if is_recorded(actor):
+        latest = stored[-1].checkpoint.tree_size if stored else 0
+        await record_http_read_async(
+            request, actor, what="checkpoints", detail=f"latest tree_size={latest}"
+        )
     sizes = [0, *(s.checkpoint.tree_size for s in stored)]
     listed = [
         {
@@ -264,6 +273,15 @@ def _inclusion(request: Request, actor: Actor, position: int, tree_size: int | N
         raise ProblemError(404, error.slug, "No proof", error.message) from None
     except service.LogInconsistentError as error:
         raise ProblemError(409, "log-inconsistent", "The log is inconsistent", str(error)) from None
+    if is_recorded(actor):  # the proof shows the event's (redacted) state: a read of it
+        record_proof_read(
+            ledger,
+            actor,
+            event,
+            document.tree_size,
+            channel="http",
+            correlation_id=correlation_id(request),
+        )
     return document.model_dump(mode="json")
 
 

@@ -249,6 +249,7 @@ def proof(
     output: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
 ) -> None:
     """An event's inclusion proof against a checkpoint (JSON)."""
+    from domain.audit.reads import record_proof_read
     from domain.errors import NotFound
     from infra.integrity import service
 
@@ -256,6 +257,7 @@ def proof(
     try:
         event = service.event_at(ledger, position)
         document = service.inclusion_proof(ledger, service.TreeCache(), event, tree_size)
+        record_proof_read(ledger, _cli_actor(), event, document.tree_size)
     except (NotFound, service.ProofUnavailableError, service.LogInconsistentError) as error:
         raise fail(str(error)) from None
     finally:

@@ -10,8 +10,9 @@ minutes, after which the client reconnects as SSE clients do.
 
 Who sees what: a partner token sees its own region's feed and nothing else (asking for
 another region is a 403, so nothing of it leaks); the supervision office and auditors may read
-any region's feed (``?region=``), to see exactly what a partner was sent; agency officers and
-the public get nothing (403 / 401).
+any region's feed (``?region=``), to see exactly what a partner was sent — each such read
+recorded in the reader's audit trail (``gateway.audit_reads``); agency officers and the public
+get nothing (403 / 401).
 
 The records are read from the event store itself, so the feed works with or without Kafka and
 is the same, record for record, as the region's Kafka topic.
@@ -33,6 +34,7 @@ from consumers.partner_filter import FeedReader, partner_cloudevent
 from consumers.topics import PARTNER_REGIONS
 from domain.actors import Actor, Role
 from gateway.api import ApiRoute
+from gateway.audit_reads import record_http_read_async
 from gateway.http import ledger_of, require_role
 from gateway.problems import ProblemError
 from infra.integrity.wiring import pooled_connection, tables_of
@@ -113,6 +115,13 @@ async def feed(request: Request) -> Response:
     query = _query(request)
     region = region_for(actor, query.region)
     after = start_position(request, query.after)
+    if actor.role is not Role.PARTNER:  # the office or an auditor looking at what a partner gets
+        await record_http_read_async(
+            request,
+            actor,
+            what="partner-feed",
+            detail=f"region={region} after={after} follow={str(query.follow).lower()}",
+        )
     ledger = ledger_of(request)
     source: str = request.app.state.settings.source
     reader = FeedReader(tables_of(ledger))

@@ -1,7 +1,9 @@
-"""Read the current state of any record: ``GET /api/v1/<collection>/{id}``."""
+"""Read the current state of any record: ``GET /api/v1/<collection>/{id}``; an auditor's or
+the office's read, and any read showing an individual's data, recorded (``gateway.audit_reads``)."""
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel
@@ -14,8 +16,10 @@ from domain.audit.history import withhold_personal
 from domain.base import Aggregate
 from domain.errors import NotFound
 from gateway.api import ApiRoute
+from gateway.audit_reads import is_recorded, record_http_read
 from gateway.http import caller, ledger_of, require_role
 from gateway.problems import ProblemError
+from infra.privacy.sealing import ERASED_NAME, persons_in
 
 API = "/api/v1"
 READERS = frozenset({Role.SUPERVISOR, Role.AUDITOR, Role.AGENCY_OFFICER, Role.PARTNER})
@@ -60,14 +64,33 @@ def load_readable(request: Request, cls: type[Aggregate], raw_id: str) -> Aggreg
     return aggregate
 
 
+def read_state(request: Request, cls: type[Aggregate]) -> dict[str, Any]:
+    """The record's state as ``request``'s caller may see it, the read recorded if it must be
+    (``gateway.audit_reads``: the oversight roles, or personal data shown in the clear)."""
+    aggregate = load_readable(request, cls, request.path_params["id"])
+    state = aggregate.state()
+    actor = caller(request)
+    if actor.role is Role.PARTNER:
+        # A partner region sees what concerns it, but never an individual's personal data.
+        state = withhold_personal(state)
+    shows_person = actor.role is not Role.PARTNER and any(
+        person.get("name") != ERASED_NAME for person in persons_in(state["state"])
+    )
+    if is_recorded(actor, shows_personal_data=shows_person):
+        record_http_read(
+            request,
+            actor,
+            what="record-state",
+            record_kind=cls.KIND,
+            record_id=aggregate.id,
+            version=aggregate.version,
+        )
+    return state
+
+
 def record_route(cls: type[Aggregate]) -> ApiRoute:
     async def endpoint(request: Request) -> Response:
-        aggregate = await run_in_threadpool(load_readable, request, cls, request.path_params["id"])
-        state = aggregate.state()
-        if caller(request).role is Role.PARTNER:
-            # A partner region sees what concerns it, but never an individual's personal data.
-            state = withhold_personal(state)
-        return JSONResponse(state)
+        return JSONResponse(await run_in_threadpool(read_state, request, cls))
 
     return ApiRoute(
         method="GET",

@@ -251,6 +251,16 @@ def aggregate_kinds() -> dict[str, type[Aggregate]]:
     return found
 
 
+def kind_of_topic(topic: str) -> str | None:
+    """The ``KIND`` of the aggregate whose event has ``topic`` (``PenaltyCase.Decided`` ->
+    ``penalty-case``), or ``None`` for a topic of no known aggregate."""
+    prefix = topic.split(".", 1)[0]
+    for kind, cls in aggregate_kinds().items():
+        if getattr(cls, "TOPIC", cls.__qualname__) == prefix:
+            return kind
+    return None
+
+
 def _state_of(aggregate: Aggregate) -> dict[str, Any]:
     """What ``Aggregate.state()`` calls the record's state (its public attributes, as JSON)."""
     state: dict[str, Any] = to_jsonable_python(

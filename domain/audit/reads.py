@@ -1,15 +1,19 @@
-"""Recording a read: who looked at which record, as of when, in which form."""
+"""Recording a read: who looked at which record, as of when, in which form, through which
+channel (the trail is ``domain.audit.trail``)."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
 from domain.actors import Actor
 from domain.application import SupervisionLedger
+from domain.audit.history import kind_of_topic
 from domain.audit.trail import AuditTrail
 from domain.base import EventMeta, recording_as
 from domain.errors import ConcurrencyConflict
@@ -30,10 +34,108 @@ def record_read(
     channel: str,
     correlation_id: str | None = None,
 ) -> UUID:
-    """Append the read to the reader's trail of today; the trail's id.
+    """Append a history read to the reader's trail of today; the trail's id.
 
     Raises ``ConcurrencyConflict`` only if the trail kept changing under it ``ATTEMPTS`` times.
     """
+    fields: dict[str, Any] = {
+        "record_kind": record_kind,
+        "record_id": record_id,
+        "version": version,
+        "as_of": as_of,
+        "format": format,
+        "channel": channel,
+    }
+    return _append(
+        ledger,
+        actor,
+        correlation_id,
+        lambda trail_id, version: AuditTrail.HistoryRead(
+            originator_id=trail_id, originator_version=version, **fields
+        ),
+        lambda trail: trail.read_history(**fields),
+    )
+
+
+def record_data_read(
+    ledger: SupervisionLedger,
+    actor: Actor,
+    *,
+    what: str,
+    channel: str,
+    record_kind: str | None = None,
+    record_id: UUID | None = None,
+    version: int | None = None,
+    position: int | None = None,
+    detail: str = "",
+    correlation_id: str | None = None,
+) -> UUID:
+    """Append any other read (``AuditTrail.DataRead``) to the reader's trail of today."""
+    fields: dict[str, Any] = {
+        "what": what,
+        "record_kind": record_kind,
+        "record_id": record_id,
+        "version": version,
+        "position": position,
+        "detail": detail,
+        "channel": channel,
+    }
+    return _append(
+        ledger,
+        actor,
+        correlation_id,
+        lambda trail_id, version: AuditTrail.DataRead(
+            originator_id=trail_id, originator_version=version, **fields
+        ),
+        lambda trail: trail.read_data(**fields),
+    )
+
+
+class ProvenEvent(Protocol):
+    """What an inclusion proof names of its event (``infra.eventstore.ChainedEvent``)."""
+
+    @property
+    def position(self) -> int: ...
+    @property
+    def originator_id(self) -> UUID: ...
+    @property
+    def originator_version(self) -> int: ...
+    @property
+    def topic(self) -> str: ...
+
+
+def record_proof_read(
+    ledger: SupervisionLedger,
+    actor: Actor,
+    event: ProvenEvent,
+    tree_size: int,
+    *,
+    channel: str = "cli",
+    correlation_id: str | None = None,
+) -> UUID:
+    """Record a read of ``event``'s inclusion proof (it shows the event's redacted state)."""
+    return record_data_read(
+        ledger,
+        actor,
+        what="inclusion-proof",
+        channel=channel,
+        record_kind=kind_of_topic(event.topic),
+        record_id=event.originator_id,
+        version=event.originator_version,
+        position=event.position,
+        detail=f"tree_size={tree_size}",
+        correlation_id=correlation_id,
+    )
+
+
+def _append(
+    ledger: SupervisionLedger,
+    actor: Actor,
+    correlation_id: str | None,
+    next_event: Callable[[UUID, int], AuditTrail.Event],
+    first_read: Callable[[AuditTrail], None],
+) -> UUID:
+    """``next_event`` appended to today's trail (opened by ``first_read`` if it has none)."""
     day = local_date(datetime.now(UTC))
     trail_id = AuditTrail.create_id(actor.principal, day)
     meta = EventMeta(
@@ -47,21 +149,10 @@ def record_read(
             last = ledger.recorder.select_events(trail_id, desc=True, limit=1)
             try:
                 if last:
-                    ledger.save(
-                        AuditTrail.HistoryRead(
-                            originator_id=trail_id,
-                            originator_version=last[0].originator_version + 1,
-                            record_kind=record_kind,
-                            record_id=record_id,
-                            version=version,
-                            as_of=as_of,
-                            format=format,
-                            channel=channel,
-                        )
-                    )
+                    ledger.save(next_event(trail_id, last[0].originator_version + 1))
                 else:
                     trail = AuditTrail(principal=actor.principal, day=day)
-                    trail.read_history(record_kind, record_id, version, as_of, format, channel)
+                    first_read(trail)
                     ledger.save(trail)
             except IntegrityError:
                 continue  # another read of this principal took the version: read it again

@@ -1,4 +1,10 @@
-"""The audit trail: every history read, itself an event in the ledger.
+"""The audit trail: every recorded read, itself an event in the ledger.
+
+Two kinds of read: ``HistoryRead`` (a record's case file, by any reader) and ``DataRead``
+(anything else an auditor or the office looked at — a record's current state, an event's
+inclusion proof, a partner region's feed, the checkpoints — and any read that showed an
+individual's personal data in the clear, whoever the reader). Which reads are recorded is the
+gateway's choice (``gateway.audit_reads``); what a read records is this module's.
 
 One trail per principal and calendar day (``natural_id`` of both): what one auditor read on
 one day is one aggregate, whose history the same history endpoint replays, and whose hash chain
@@ -38,6 +44,21 @@ class AuditTrail(Aggregate):
         format: str
         channel: str
 
+    class DataRead(Aggregate.Event):
+        """A read other than a case file: what (``record-state``, ``inclusion-proof``,
+        ``partner-feed``, ``checkpoints``), of which record, event or feed, through which
+        channel (``http``, ``cli``)."""
+
+        what: str
+        record_kind: str | None
+        record_id: UUID | None
+        version: int | None
+        position: int | None
+        """The event's position in the log (an inclusion proof)."""
+        detail: str
+        """What else identifies the read (``region=…``; a proof's checkpoint size)."""
+        channel: str
+
     @staticmethod
     def create_id(principal: str, day: date) -> UUID:
         return natural_id("audit-trail", f"{principal}/{day.isoformat()}")
@@ -56,6 +77,19 @@ class AuditTrail(Aggregate):
         version: int,
         as_of: datetime | None,
         format: str,
+        channel: str,
+    ) -> None:
+        self.reads += 1
+
+    @event(DataRead)
+    def read_data(
+        self,
+        what: str,
+        record_kind: str | None,
+        record_id: UUID | None,
+        version: int | None,
+        position: int | None,
+        detail: str,
         channel: str,
     ) -> None:
         self.reads += 1
