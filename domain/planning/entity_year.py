@@ -2,9 +2,13 @@
 (碰撞撮合 / 合并检查: "多查合一，年内最多查一次").
 
 Every task of every plan on the entity in the year lands here, so this one aggregate (one
-stream, one version) decides the once-a-year rule without racing another writer: a task that
-lands while a visit is still open (scheduled, not yet under inspection) is merged into it
-instead of making a second visit. A visit with several tasks is a joint inspection.
+stream, one version) decides the once-a-year rule (``rules.require_once_a_year``) without racing
+another writer: a task that lands while a visit is still open (scheduled, not yet under
+inspection) and whose period shares days with it is merged into it instead of making a second
+visit, and the joint inspection is then held within the shared days, so each task is inspected
+within its own period. A task that would make a second inspection in the year (the entity is
+already inspected, under inspection, or scheduled for days the task does not share) is refused.
+A visit with several tasks is a joint inspection.
 
 What the report counts from here, from the events alone:
 
@@ -25,6 +29,7 @@ from eventsourcing.domain import event
 from domain.base import Aggregate
 from domain.errors import NotFound, RuleViolation
 from domain.ids import natural_id
+from domain.planning import rules
 from domain.planning.values import Period, PlanKind, TaskRef, Visit, VisitState
 
 
@@ -123,18 +128,21 @@ class EntityYear(Aggregate):
     ) -> list[TaskRef]:
         """Schedule ``task`` (of ``agency_ids[0]``, with its partners for a joint random task);
         the tasks that this merged into a joint inspection (empty when it visits alone)."""
-        into = self.open_visit()
-        visit_no = into.visit_no if into else len(self.visits) + 1
+        joins = rules.require_once_a_year(task, period, self.year, list(self.visits.values()))
+        visit_no = joins[0].visit_no if joins else len(self.visits) + 1
         self._scheduled(self.entity_id, task, kind, agency_ids[0], agency_ids, period, visit_no, at)
-        if into is None:
+        if joins is None:
             return []
+        # The joint inspection is held on days within every merged task's period.
+        into, shared = joins
         agencies = list(dict.fromkeys([*into.agency_ids, *agency_ids]))
-        span = into.period.span(period)
         if into.joint:
-            self._joined(self.entity_id, visit_no, into.lead_agency_id, agencies, task, span, 1, at)
+            self._joined(
+                self.entity_id, visit_no, into.lead_agency_id, agencies, task, shared, 1, at
+            )
             return [task]
         tasks = [*into.tasks, task]
-        self._merged(self.entity_id, visit_no, into.lead_agency_id, agencies, tasks, span, 1, at)
+        self._merged(self.entity_id, visit_no, into.lead_agency_id, agencies, tasks, shared, 1, at)
         return tasks
 
     @event(TaskScheduled)

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from domain.errors import RuleViolation
-from domain.planning.values import Period, PlanKind, TaskRef, TaskStatus, VisitState
+from domain.planning.values import Period, PlanKind, TaskRef, TaskStatus, Visit, VisitState
 from domain.registry.officer import Officer
 from domain.rules import MIN_TEAM, require_certified
 from domain.values import CreditRating, local_date
@@ -143,6 +143,41 @@ def require_honesty_exemption(
             "honesty-exemption", f"only an entity rated A on {day} can be exempted from inspection"
         )
     return rating, rated_on
+
+
+def require_once_a_year(
+    task: TaskRef, period: Period, year: int, visits: Collection[Visit]
+) -> tuple[Visit, Period] | None:
+    """At most one inspection of an entity a year (年内最多查一次, 进一次门、查多项事).
+
+    The visit of the year a new task joins: ``None`` when the entity has no visit yet (or only
+    cancelled ones), so the task is its first; else the open visit and the days its period
+    shares with the task's, for the two are merged into one joint inspection held within
+    those shared days. Refused when the entity is already inspected (or under inspection) this
+    year, or when its open visit's period shares no day with the task's: either would be a
+    second inspection in the year.
+    """
+    live = [v for v in visits if v.state is not VisitState.CANCELLED]
+    held = next((v for v in live if v.state is not VisitState.OPEN), None)
+    if held is not None:
+        done = "was inspected" if held.state is VisitState.DONE else "is under inspection"
+        raise RuleViolation(
+            "once-a-year",
+            f"the entity of {task} {done} in {year} already (visit {held.visit_no}); an entity "
+            "is inspected at most once a year, so a task of the same year cannot be added",
+        )
+    visit = next(iter(live), None)
+    if visit is None:
+        return None
+    shared = visit.period.overlap(period)
+    if shared is None:
+        raise RuleViolation(
+            "once-a-year",
+            f"the entity of {task} is to be inspected from {visit.period} in {year}; a task "
+            f"for {period} shares no day with it, so it cannot be merged into that inspection "
+            "and would be a second one in the year: give it a period overlapping the first",
+        )
+    return visit, shared
 
 
 def require_task_status(

@@ -77,8 +77,10 @@ class Period(BaseModel):
         """The first moment after the period (midnight ending its last day)."""
         return datetime.combine(self.last + timedelta(days=1), time(), DISTRICT_ZONE)
 
-    def span(self, other: Period) -> Period:
-        return Period(first=min(self.first, other.first), last=max(self.last, other.last))
+    def overlap(self, other: Period) -> Period | None:
+        """The days both periods share; ``None`` when they share none."""
+        first, last = max(self.first, other.first), min(self.last, other.last)
+        return Period(first=first, last=last) if first <= last else None
 
     def __str__(self) -> str:
         return f"{self.first} to {self.last}"

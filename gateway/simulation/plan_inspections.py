@@ -2,9 +2,11 @@
 
 How the report's matching figures come out exactly (see ``domain/planning/entity_year.py``):
 every task lands on its entity's year, and a task landing while the entity has an open visit is
-merged into it. All plans are written before any inspection starts, so every task on an entity
-ends up in one visit: the entity's tasks *are* its visit. The plan therefore gives each entity
-either one visit's tasks or none:
+merged into it if their periods share days (each task added by hand takes its visit's window,
+``visit_window``; a random plan's draw runs to the year's end, so it holds every window).
+All plans are written before any inspection starts, so every task on an entity ends up in one
+visit: the entity's tasks *are* its visit. The plan therefore gives each entity either one
+visit's tasks or none:
 
 - a lone visit: one task, on an entity of its own;
 - a joint inspection of ``k`` tasks: ``k`` tasks of ``k`` plans on one entity — one
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from itertools import accumulate
 
 from domain.inspection.values import Outcome
@@ -263,10 +265,18 @@ def _rate_entities(world: World, plans: list[SimPlan], rng: random.Random) -> No
             )
 
 
+def visit_window(visit: Visit) -> tuple[date, date]:
+    """The days a visit may be held: from the latest start of its plans' periods to the latest
+    end. Each task added by hand to the visit takes this window as its period, so the merged
+    tasks share it (a random plan's draw holds it: its period runs to the year's end)."""
+    plans = [s.plan for s in visit.slots]
+    return max(p.period_first for p in plans), max(p.period_last for p in plans)
+
+
 def _date_visits(world: World, visits: list[Visit], rng: random.Random) -> None:
     for visit in visits:
-        plans = [s.plan for s in visit.slots]
-        day = between(rng, max(p.period_first for p in plans), max(p.period_last for p in plans))
+        first, last = visit_window(visit)
+        day = between(rng, first, last)
         visit.first = visit.last = day
         visit.issued_at = at(day, 7, rng.randint(0, 50))
         visit.started_at = at(day, rng.randint(8, 15), rng.randint(0, 59))

@@ -8,7 +8,7 @@ plan of the year intended (see ``plan_inspections``).
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from domain.inspection import commands as insp
@@ -16,10 +16,10 @@ from domain.inspection.inspection import Inspection
 from domain.inspection.values import Evidence, EvidenceKind
 from domain.planning import commands as plan_cmd
 from domain.planning.values import PlanKind
-from gateway.simulation.acts import SimPlan, TeamAct, Visit
+from gateway.simulation.acts import SimPlan, Slot, TeamAct, Visit
 from gateway.simulation.calendar import at
 from gateway.simulation.engine import Phase, Step
-from gateway.simulation.plan_inspections import MAX_ADD
+from gateway.simulation.plan_inspections import MAX_ADD, visit_window
 from gateway.simulation.world import SimAgency, SimOfficer
 from gateway.simulation.year import SimulatedYear
 
@@ -86,8 +86,9 @@ def _plan(plan: SimPlan) -> list[Step]:
                 entities_to_draw=len(done.drawn),
                 officers_per_entity=2,
                 seed=done.seed,
+                # To the year's end: every visit's window (see visit_window) lies within.
                 period_from=plan.period_first,
-                period_to=plan.period_last,
+                period_to=date(plan.period_first.year, 12, 31),
                 drawn_at=plan.scheduled_at + timedelta(minutes=n),
             )
             steps.append((draw, actor))
@@ -96,8 +97,8 @@ def _plan(plan: SimPlan) -> list[Step]:
         tasks = [
             plan_cmd.TaskSpec(
                 entity_id=slot.entity.id,
-                period_from=plan.period_first,
-                period_to=plan.period_last,
+                period_from=task_period(slot)[0],
+                period_to=task_period(slot)[1],
             )
             for slot in plan.slots[start : start + MAX_ADD]
             if slot.entity is not None
@@ -107,6 +108,14 @@ def _plan(plan: SimPlan) -> list[Step]:
         )
         steps.append((add, actor))
     return steps
+
+
+def task_period(slot: Slot) -> tuple[date, date]:
+    """A task added by hand takes its visit's window as its period, so the tasks merged into
+    a joint inspection share days (it is held within every task's period)."""
+    if slot.visit is None:
+        return slot.plan.period_first, slot.plan.period_last
+    return visit_window(slot.visit)
 
 
 def _visit(visit: Visit) -> list[Step]:
