@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import signal
 import sys
 import threading
 import time
@@ -53,8 +54,13 @@ def serve(
     from gateway.serving import LOG_FORMAT, shared_with_workers
     from infra.collector import fewer_collector_pauses
     from infra.integrity.wiring import SigningKeyMissingError, checkpointer_for
+    from infra.postgres import release_embedded
     from infra.wiring import follower_for, projection_store, when_ready
 
+    # SIGTERM ends the process as a normal exit: uvicorn re-raises the signal after its
+    # graceful shutdown, and the default action would kill the process before the embedded
+    # PostgreSQL it started is stopped (the `finally` below, and the wheel's exit handler).
+    signal.signal(signal.SIGTERM, _exit_normally)
     settings, database, ledger = open_or_exit(wait=True)
     if demo:
         if load_demo(ledger):
@@ -80,11 +86,14 @@ def serve(
     when_ready(lambda: projection_store(database)).close()
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     stop = threading.Event()
+    background: list[threading.Thread] = []
     if not settings.kafka_bootstrap:
         # The embedded default: projections follow the event store in this process. With Kafka
         # configured, `ledger relay` and `ledger project` run as their own processes instead.
         follower = follower_for(ledger, database)
-        threading.Thread(target=follower.run, args=(stop,), name="follower", daemon=True).start()
+        background.append(
+            threading.Thread(target=follower.run, args=(stop,), name="follower", daemon=True)
+        )
         # ... and the log is sealed into signed checkpoints here too (`ledger checkpointer`
         # runs it as its own process in the production shape).
         try:
@@ -92,13 +101,17 @@ def serve(
         except SigningKeyMissingError as error:
             typer.echo(f"ledger: no checkpoints will be sealed: {error}", err=True)
         else:
-            threading.Thread(
-                target=sealer.run,
-                args=(stop,),
-                kwargs={"interval": settings.checkpoint_interval, "source": settings.source},
-                name="checkpointer",
-                daemon=True,
-            ).start()
+            background.append(
+                threading.Thread(
+                    target=sealer.run,
+                    args=(stop,),
+                    kwargs={"interval": settings.checkpoint_interval, "source": settings.source},
+                    name="checkpointer",
+                    daemon=True,
+                )
+            )
+    for thread in background:
+        thread.start()
     # Open event streams must not hold a shutdown for minutes.
     run = functools.partial(
         uvicorn.run,
@@ -121,6 +134,14 @@ def serve(
                 run("gateway.serving:worker_app", factory=True, workers=workers)
     finally:
         stop.set()
+        for thread in background:
+            thread.join(timeout=10)
+        ledger.close()
+        release_embedded()
+
+
+def _exit_normally(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _msa() -> UUID:

