@@ -16,7 +16,7 @@ import orjson
 import typer
 
 from gateway.command_line import open_or_exit
-from projections.report import LANGS, compute_report, render_markdowns
+from projections.report import LANGS, compute_annual_report, render_markdowns
 
 
 class Format(StrEnum):
@@ -47,14 +47,14 @@ def report(
                 follower.catch_up()
             finally:
                 follower.close()
-        figures = compute_report(database.url, year)
+        report = compute_annual_report(database.url, year)
     finally:
         ledger.close()
     if format is Format.JSON:
-        typer.echo(orjson.dumps(figures, option=orjson.OPT_INDENT_2).decode())
+        typer.echo(orjson.dumps(report.as_json(), option=orjson.OPT_INDENT_2).decode())
     else:
         langs = [one for one in LANGS if lang is None or one == lang.value]
-        typer.echo(render_markdowns(figures, year, langs))
+        typer.echo(render_markdowns(report.figures, year, langs, report.cases))
 
 
 def register(app: typer.Typer) -> None:

@@ -20,7 +20,7 @@ from domain.actors import Role
 from gateway.api import ApiRoute
 from gateway.http import require_role
 from gateway.views_api import parse_query, read_views
-from projections.report import LANGS, render_markdowns, report_figures
+from projections.report import LANGS, annual_report, render_markdowns
 
 READERS = frozenset({Role.SUPERVISOR, Role.AUDITOR})
 MARKDOWN = "text/markdown"
@@ -36,6 +36,25 @@ class MarkdownQuery(ReportQuery):
     lang: Literal["zh", "en"] | None = Field(
         default=None, description="Only this language (default: Chinese, then English)."
     )
+
+
+class SeizedGoods(BaseModel):
+    description: str
+    quantity: int | float = Field(description="As recorded, in ``unit``.")
+    unit: str
+
+
+class CrossRegionalCase(BaseModel):
+    """One cross-regional case decided in the year, as the source report names it."""
+
+    case_no: str
+    regions: list[str] = Field(description="Partner regions the case was handled with.")
+    opened_on: str
+    decided_on: str
+    goods: list[SeizedGoods] = Field(description="What was seized, lot by lot.")
+    goods_value_fen: int = Field(description="涉案货值, fen.")
+    goods_confiscated: bool
+    fine_fen: int
 
 
 class AnnualReport(BaseModel):
@@ -80,21 +99,26 @@ class AnnualReport(BaseModel):
     cross_regional_goods_value_fen: int
     cross_regional_fines_fen: int
     case_transfers: int
+    cross_regional_case_list: list[CrossRegionalCase] = Field(
+        description="Each cross-regional case decided in the year."
+    )
 
 
 async def get_report(request: Request) -> Response:
     require_role(request, READERS)
     query = parse_query(request, ReportQuery)
-    figures = await read_views(request, lambda conn: report_figures(conn, query.year))
-    return JSONResponse(AnnualReport.model_validate(figures).model_dump(mode="json"))
+    report = await read_views(request, lambda conn: annual_report(conn, query.year))
+    return JSONResponse(AnnualReport.model_validate(report.as_json()).model_dump(mode="json"))
 
 
 async def get_report_markdown(request: Request) -> Response:
     require_role(request, READERS)
     query = parse_query(request, MarkdownQuery)
-    figures = await read_views(request, lambda conn: report_figures(conn, query.year))
+    report = await read_views(request, lambda conn: annual_report(conn, query.year))
     langs = [one for one in LANGS if query.lang in (None, one)]
-    return Response(render_markdowns(figures, query.year, langs), media_type=MARKDOWN)
+    return Response(
+        render_markdowns(report.figures, query.year, langs, report.cases), media_type=MARKDOWN
+    )
 
 
 def routes() -> list[ApiRoute]:

@@ -9,12 +9,15 @@ with partner regions — per action, so "per partner region" is a query over eac
 - ``case_transfers(transfer_id; direction, region, regions, agency_id, case_reference,
   transferred_on, outcome, decided_on)``;
 - ``cross_regional_cases(case_id; case_no, regions, agency_id, opened_on, decided_on,
-  goods_value_fen, goods_confiscated, income_confiscated_fen, fine_fen; lots_seized)``.
+  goods_value_fen, goods_confiscated, income_confiscated_fen, fine_fen; lots_seized)``;
+- ``cross_regional_lots(case_id, lot_no; description, quantity, unit, seized_on)``: what each
+  case seized, so the report can name every case's goods with their quantity and unit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from consumers.envelope import Envelope
 from projections.model import Add, Change, Projection, Put, Table
@@ -72,11 +75,16 @@ CROSS_REGIONAL_CASES = Table(
         "fine_fen": "bigint",
     },
 )
+CROSS_REGIONAL_LOTS = Table(
+    "cross_regional_lots",
+    keys={"case_id": "uuid", "lot_no": "integer"},
+    fields={"description": "text", "quantity": "numeric", "unit": "text", "seized_on": "date"},
+)
 
 
 class Collaboration(Projection):
     NAME = "collaboration"
-    TABLES = (JOINT_ACTIONS, CASE_TRANSFERS, CROSS_REGIONAL_CASES)
+    TABLES = (JOINT_ACTIONS, CASE_TRANSFERS, CROSS_REGIONAL_CASES, CROSS_REGIONAL_LOTS)
     TOPICS = frozenset(
         {
             "JointAction.Launched",
@@ -101,10 +109,21 @@ class Collaboration(Projection):
         if topic == "JointAction.MeetingHeld":
             yield Add(JOINT_ACTIONS, row, {"meetings": 1})
             return
+        p = event.payload
         if topic == "CrossRegionalCase.GoodsSeized":
             yield Add(CROSS_REGIONAL_CASES, row, {"lots_seized": 1})
+            yield Put(
+                CROSS_REGIONAL_LOTS,
+                (event.aggregate_id, int(p["lot_no"])),
+                {
+                    "description": p["description"],
+                    # Exact, as the event holds it (a Decimal written as text).
+                    "quantity": Decimal(str(p["quantity"])),
+                    "unit": p["unit"],
+                    "seized_on": day_of(p["seized_on"]),
+                },
+            )
             return
-        p = event.payload
         if topic == "JointAction.Launched":
             yield Put(
                 JOINT_ACTIONS,

@@ -658,6 +658,67 @@ def cross_regional_cases(
     )
 
 
+@dataclass(frozen=True)
+class SeizedGoods:
+    description: str
+    quantity: Decimal
+    unit: str
+
+
+@dataclass(frozen=True)
+class CrossRegionalCaseFigures:
+    """One cross-regional case decided in the period: the report names each one."""
+
+    case_no: str
+    regions: tuple[str, ...]
+    opened_on: date
+    decided_on: date
+    goods: tuple[SeizedGoods, ...]
+    goods_value_fen: int
+    goods_confiscated: bool
+    fine_fen: int
+
+
+def cross_regional_case_list(
+    conn: Connection, first: date, last: date, agency_id: UUID | None = None
+) -> list[CrossRegionalCaseFigures]:
+    """Each cross-regional case decided in the period, with its seized goods (lot by lot), in
+    the order decided."""
+    params = {"first": first, "last": last, "agency_id": agency_id}
+    lots: dict[UUID, list[SeizedGoods]] = {}
+    for case_id, description, quantity, unit in _rows(
+        conn,
+        "SELECT l.case_id, l.description, l.quantity, l.unit "
+        "FROM views.cross_regional_lots l JOIN views.cross_regional_cases c USING (case_id) "
+        "WHERE c.decided_on BETWEEN %(first)s AND %(last)s"
+        " AND (%(agency_id)s::uuid IS NULL OR c.agency_id = %(agency_id)s)"
+        " ORDER BY l.case_id, l.lot_no",
+        params,
+    ):
+        lots.setdefault(case_id, []).append(SeizedGoods(description, Decimal(quantity), unit))
+    return [
+        CrossRegionalCaseFigures(
+            case_no=case_no,
+            regions=tuple(regions),
+            opened_on=opened_on,
+            decided_on=decided_on,
+            goods=tuple(lots.get(case_id, ())),
+            goods_value_fen=int(value),
+            goods_confiscated=bool(confiscated),
+            fine_fen=int(fine),
+        )
+        for case_id, case_no, regions, opened_on, decided_on, value, confiscated, fine in _rows(
+            conn,
+            "SELECT case_id, case_no, regions, opened_on, decided_on, goods_value_fen, "
+            "goods_confiscated, fine_fen FROM views.cross_regional_cases "
+            "WHERE decided_on BETWEEN %(first)s AND %(last)s"
+            " AND (%(agency_id)s::uuid IS NULL OR agency_id = %(agency_id)s)"
+            " ORDER BY decided_on, case_no",
+            params,
+        )
+    ]
+
+
 def collaboration_by_region(
     conn: Connection, first: date, last: date, agency_id: UUID | None = None
 ) -> dict[str, dict[str, int]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from functools import cached_property
 from typing import TypeVar
 from uuid import UUID
@@ -345,7 +346,7 @@ class CrossRegionalCasePlan:
     cause: str
     entity_name: str
     uscc: str
-    goods: tuple[str, int, str]
+    goods: tuple[str, Decimal, str]
     """What was seized: description, quantity, unit."""
     decided_on: date
     goods_value_fen: int

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from decimal import Decimal
 
 from domain.collaboration.values import PartnerRegion, TransferDirection, TransferOutcome
 from domain.oversight.values import EquipmentKind
@@ -18,7 +19,7 @@ from gateway.simulation.acts import (
 )
 from gateway.simulation.calendar import between
 from gateway.simulation.plan_collaboration import DIVISIONS, PARTNERS, PLACES
-from gateway.simulation.profile import Profile
+from gateway.simulation.profile import CrossRegionalCaseTarget, Profile
 from gateway.simulation.world import World, share, uscc_code
 
 E = EnforcementDomain
@@ -77,36 +78,67 @@ def _market_agency(world: World) -> int:
     return next((i for i, a in enumerate(world.agencies) if E.MARKET in a.domains), 0)
 
 
+def _case_targets(profile: Profile, rng: random.Random) -> list[CrossRegionalCaseTarget]:
+    """The profile's cases as listed; a profile giving only the count and sums has them split
+    at random over made-up goods (the report then matches the sums, not any one case)."""
+    if profile.cross_regional_case_list:
+        return list(profile.cross_regional_case_list)
+    count = profile.cross_regional_cases
+    weights = [rng.randint(1, 10) for _ in range(count)]
+    values = share(profile.cross_regional_goods_value_fen, weights) if count else []
+    fines = share(profile.cross_regional_fines_fen, weights) if count else []
+    targets = []
+    for n, (value, fine) in enumerate(zip(values, fines, strict=True)):
+        description, unit, cause = GOODS[n % len(GOODS)]
+        targets.append(
+            CrossRegionalCaseTarget(
+                goods=description,
+                quantity=Decimal(rng.randint(100, 5_000)),
+                unit=unit,
+                goods_value_fen=value,
+                fine_fen=fine,
+                regions=tuple(sorted(rng.sample(PARTNERS, rng.randint(1, 2)))),
+                cause=cause,
+            )
+        )
+    return targets
+
+
+def _cause(target: CrossRegionalCaseTarget) -> str:
+    if target.cause:
+        return target.cause
+    by_goods = {description: cause for description, _, cause in GOODS}
+    return by_goods.get(target.goods, GOODS[0][2])
+
+
 def plan_cross_regional_cases(
     world: World, profile: Profile, rng: random.Random
 ) -> list[CrossRegionalCasePlan]:
-    count = profile.cross_regional_cases
-    if not count:
+    targets = _case_targets(profile, rng)
+    if not targets:
         return []
-    weights = [rng.randint(1, 10) for _ in range(count)]
-    values = share(profile.cross_regional_goods_value_fen, weights)
-    fines = share(profile.cross_regional_fines_fen, weights)
     agency = world.agencies[_market_agency(world)]
     cal = world.calendar
     cases = []
-    for n, (value, fine) in enumerate(zip(values, fines, strict=True), start=1):
-        description, unit, cause = GOODS[(n - 1) % len(GOODS)]
-        regions = tuple(sorted(rng.sample(PARTNERS, rng.randint(1, 2))))
+    for n, target in enumerate(targets, start=1):
+        regions = tuple(sorted(target.regions))
         opened = between(rng, cal.day(1, 10), cal.day(9, 30))
-        place = PLACES[regions[0]]
+        # A partner outside the simulated three (Qinhuangdao) gets a generic firm's name.
+        place = PLACES.get(regions[0], "河北")
         cases.append(
             CrossRegionalCasePlan(
                 case_no=f"{agency.kind.short}罚〔{cal.year}〕协{n:03d}号",
                 regions=regions,
                 agency=agency,
                 opened_on=opened,
-                cause=cause,
+                cause=_cause(target),
                 entity_name=f"{place}某钢材贸易有限公司",
-                uscc=uscc_code(f"91{DIVISIONS[regions[0]]}", 900_000_000 + n),
-                goods=(description, rng.randint(100, 5_000), unit),
+                uscc=uscc_code(f"91{DIVISIONS.get(regions[0], '130000')}", 900_000_000 + n),
+                goods=(target.goods, target.quantity, target.unit),
+                # Within the 90 days an ordinary case is decided in (no extension needed).
                 decided_on=opened + timedelta(days=rng.randint(30, 80)),
-                goods_value_fen=value,
-                fine_fen=fine,
+                goods_value_fen=target.goods_value_fen,
+                fine_fen=target.fine_fen,
                 officers=tuple(rng.sample(agency.stable, 2)),
             )
         )

@@ -14,10 +14,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from domain.collaboration.values import PartnerRegion
 from domain.values import local_date
 from projections.report import EXTRA_KEYS as REPORT_EXTRA_KEYS
 from projections.report import RATES, REPORT_KEYS
@@ -38,6 +39,31 @@ Count = Annotated[int, Field(ge=0, le=5_000_000)]
 
 class ProfileError(ValueError):
     """A profile that cannot be simulated, with every reason in words."""
+
+
+Fen = Annotated[int, Field(ge=0, le=10**15)]
+
+
+class CrossRegionalCaseTarget(BaseModel):
+    """One cross-regional case the report names: the goods seized (description, quantity,
+    unit), their value and the fine (fen), and the partner regions it was handled with."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    goods: str = Field(min_length=1, max_length=200)
+    quantity: Decimal = Field(gt=0, le=10**9, decimal_places=3)
+    unit: str = Field(min_length=1, max_length=20)
+    goods_value_fen: Fen
+    fine_fen: Fen
+    regions: tuple[PartnerRegion, ...] = Field(min_length=1, max_length=4)
+    cause: str | None = Field(default=None, max_length=200, description="Default: by goods.")
+
+    @field_validator("regions")
+    @classmethod
+    def _distinct(cls, regions: tuple[PartnerRegion, ...]) -> tuple[PartnerRegion, ...]:
+        if len(set(regions)) != len(regions):
+            raise ValueError("a partner region is named once")
+        return regions
 
 
 class Profile(BaseModel):
@@ -83,8 +109,14 @@ class Profile(BaseModel):
     exemption_list_domains: int = Field(default=0, ge=0, le=EXEMPTION_FIELDS)
     exemption_list_items: Count = 0
     cross_regional_cases: Count = 0
-    cross_regional_goods_value_fen: int = Field(default=0, ge=0, le=10**15)
-    cross_regional_fines_fen: int = Field(default=0, ge=0, le=10**15)
+    cross_regional_goods_value_fen: Fen = 0
+    cross_regional_fines_fen: Fen = 0
+    cross_regional_case_list: tuple[CrossRegionalCaseTarget, ...] = Field(
+        default=(),
+        max_length=1000,
+        description="Each cross-regional case, regenerated as given (the three sums above "
+        "follow from it and may be left out). Without it the sums are split at random.",
+    )
     case_transfers: Count = 0
     patrol_coverage: float | None = Field(
         default=None, description="Derived: 100 % (every grid cell is patrolled)."
@@ -97,6 +129,25 @@ class Profile(BaseModel):
         if year >= this_year:
             raise ValueError(f"must be a year that has ended (before {this_year}): acts are past")
         return year
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sums_of_the_cases(cls, data: Any) -> Any:
+        """The count and sums of the cases listed, where the profile leaves them out."""
+        if not isinstance(data, dict) or not isinstance(data.get("cross_regional_case_list"), list):
+            return data
+        cases = [c for c in data["cross_regional_case_list"] if isinstance(c, dict)]
+        filled = dict(data)
+        filled.setdefault("cross_regional_cases", len(cases))
+        for key, field in (
+            ("cross_regional_goods_value_fen", "goods_value_fen"),
+            ("cross_regional_fines_fen", "fine_fen"),
+        ):
+            amounts = [c.get(field) for c in cases]
+            whole = [a for a in amounts if isinstance(a, int)]
+            if len(whole) == len(amounts):
+                filled.setdefault(key, sum(whole))
+        return filled
 
     @model_validator(mode="after")
     def _consistent(self) -> Profile:
@@ -296,6 +347,20 @@ def _check_extras(p: Profile, need: Callable[[bool, str], None]) -> None:
         or (p.cross_regional_goods_value_fen == 0 and p.cross_regional_fines_fen == 0),
         "cross_regional_goods_value_fen and cross_regional_fines_fen are the sums over "
         "cross_regional_cases: with no case they are 0",
+    )
+    cases = p.cross_regional_case_list
+    need(
+        not cases
+        or (
+            p.cross_regional_cases == len(cases)
+            and p.cross_regional_goods_value_fen == sum(c.goods_value_fen for c in cases)
+            and p.cross_regional_fines_fen == sum(c.fine_fen for c in cases)
+        ),
+        f"cross_regional_cases ({p.cross_regional_cases}), cross_regional_goods_value_fen "
+        f"({p.cross_regional_goods_value_fen}) and cross_regional_fines_fen "
+        f"({p.cross_regional_fines_fen}) must be the count and sums of "
+        f"cross_regional_case_list ({len(cases)} cases, "
+        f"{sum(c.goods_value_fen for c in cases)} and {sum(c.fine_fen for c in cases)} fen)",
     )
     need(
         p.patrol_coverage is None or (p.patrol_coverage in FULL_RATES and p.patrols > 0),

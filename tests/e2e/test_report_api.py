@@ -15,7 +15,7 @@ from domain.registry.agency import Agency
 from gateway.demo import load_demo
 from infra.postgres import Database
 from infra.wiring import follower_for
-from projections.report import REPORT_KEYS, compute_report
+from projections.report import REPORT_KEYS, compute_annual_report, compute_report
 from tests.conftest import Clients
 from tests.e2e.test_registry_api import assert_problem
 
@@ -36,7 +36,7 @@ def demo(ledger: SupervisionLedger, database: Database) -> Iterator[Database]:
 def test_the_report_is_the_views_figures_for_the_office_and_auditors(
     clients: Clients, demo: Database
 ) -> None:
-    expected = compute_report(demo.url, 2023)
+    expected = compute_annual_report(demo.url, 2023).as_json()
     for client in (clients.office, clients.auditor):
         answer = client.get(f"{API}/report", params={"year": 2023})
         assert answer.status_code == 200, answer.text
@@ -44,6 +44,15 @@ def test_the_report_is_the_views_figures_for_the_office_and_auditors(
         assert answer.json() == expected
     assert set(REPORT_KEYS) <= set(expected)
     assert expected["inspections"] == 1 and expected["penalties"] == 2
+    # The demo's two market cases, each named with its goods (3215 t of steel, 497 pipes).
+    cases = {c["case_no"]: c for c in expected["cross_regional_case_list"]}
+    assert [g["quantity"] for c in cases.values() for g in c["goods"]] == [3215, 497]
+    assert [(c["goods_value_fen"], c["fine_fen"]) for c in cases.values()] == [
+        (1_474_610_000, 75_000_000),
+        (165_800_000, 33_160_000),
+    ]
+    markdown = clients.office.get(f"{API}/report/markdown", params={"year": 2023}).text
+    assert "查获侵犯注册商标专用权的钢管497根，涉案货值1,658,000元" in markdown
 
 
 def test_only_the_office_and_auditors_read_the_report(clients: Clients, demo: Database) -> None:

@@ -427,6 +427,18 @@ def small_year(pg_server: Database) -> Iterator[SmallYear]:
         yield year
 
 
+STEEL_CASE = {
+    "case_no": "罚〔2023〕1号",
+    "regions": ["langfang", "tangshan"],
+    "opened_on": "2023-03-20",
+    "decided_on": "2023-06-01",
+    "goods": [{"description": "钢材", "quantity": 3215, "unit": "吨"}],
+    "goods_value_fen": 1_474_610_000,
+    "goods_confiscated": True,
+    "fine_fen": 75_000_000,
+}
+
+
 def test_the_report_equals_the_figures_counted_by_hand(small_year: SmallYear) -> None:
     report = compute_report(small_year.database.url, 2023)
     assert set(report) == {*REPORT_KEYS, *EXTRA_KEYS}
@@ -469,11 +481,21 @@ def test_the_command_line_prints_the_report_in_json_and_markdown(small_year: Sma
     env = {"LEDGER_DATABASE_URL": small_year.database.url, "LEDGER_KAFKA_BOOTSTRAP": ""}
     as_json = runner.invoke(app, ["report", "--year", "2023", "--format", "json"], env=env)
     assert as_json.exit_code == 0, as_json.output
-    assert orjson.loads(as_json.stdout) == EXPECTED_2023
+    printed = orjson.loads(as_json.stdout)
+    # The figures, and the one cross-regional case decided in 2023 named on its own.
+    assert printed == {**EXPECTED_2023, "cross_regional_case_list": [STEEL_CASE]}
     both = runner.invoke(app, ["report", "--year", "2023"], env=env)
     assert both.exit_code == 0, both.output
     assert "| 持证执法人员（年末） | 5名 |" in both.stdout
     assert "| Certified officers (year end) | 5 |" in both.stdout
+    assert (
+        "- 罚〔2023〕1号（与廊坊市、唐山市协作）：查获钢材3215吨，涉案货值14,746,100元，"
+        "没收涉案产品并罚款750,000元"
+    ) in both.stdout
+    assert (
+        "- 罚〔2023〕1号 (with Langfang, Tangshan): seized 3215 t of 钢材; goods value "
+        "14,746,100 yuan; goods confiscated; fine 750,000 yuan"
+    ) in both.stdout
     english = runner.invoke(app, ["report", "--year", "2023", "--lang", "en"], env=env)
     assert "| Participation rate | 80.0% |" in english.stdout
     assert "行政" not in english.stdout

@@ -151,6 +151,37 @@ def test_the_reduced_year_is_written_through_the_commands_and_the_report_equals_
     # And the report's further figures: exemption lists, equipment, partner cases, coverage.
     assert {key: report[key] for key in EXTRA_KEYS} == profile.extras()
     assert report["patrol_coverage"] == 100.0
+    # Each cross-regional case of the profile, one by one: goods, quantity, unit, partners,
+    # value and fine, as the report names it (not only their sums).
+    assert profile.cross_regional_case_list
+    assert sorted(cases_reported(database, profile.year)) == sorted(cases_of(profile))
+
+
+def cases_of(profile: Profile) -> list[tuple[object, ...]]:
+    return [
+        (c.goods, str(c.quantity), c.unit, tuple(sorted(c.regions)), c.goods_value_fen, c.fine_fen)
+        for c in profile.cross_regional_case_list
+    ]
+
+
+def cases_reported(database: Database, year: int) -> list[tuple[object, ...]]:
+    from projections.report import compute_annual_report
+
+    found: list[tuple[object, ...]] = []
+    for case in compute_annual_report(database.url, year).as_json()["cross_regional_case_list"]:
+        (goods,) = case["goods"]
+        assert case["goods_confiscated"] is True
+        found.append(
+            (
+                goods["description"],
+                str(goods["quantity"]),
+                goods["unit"],
+                tuple(sorted(case["regions"])),
+                case["goods_value_fen"],
+                case["fine_fen"],
+            )
+        )
+    return found
 
 
 TINY = {

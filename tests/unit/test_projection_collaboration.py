@@ -106,3 +106,12 @@ def test_transfers_and_cross_regional_cases_keep_their_partners_and_amounts() ->
         "goods_confiscated": True,
         "lots_seized": 1,
     }
+    # Each lot keeps what was seized, exactly: the report names the goods with their quantity.
+    assert tables["cross_regional_lots"] == {
+        (case.id, 1): {
+            "description": "钢材",
+            "quantity": Decimal(3215),
+            "unit": "吨",
+            "seized_on": date(2023, 3, 20),
+        }
+    }

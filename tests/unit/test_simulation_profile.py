@@ -55,6 +55,32 @@ def test_the_2023_profile_holds_the_reports_further_figures() -> None:
     assert extras["cross_regional_fines_fen"] == (750_000 + 331_600) * 100
 
 
+def test_the_2023_profile_lists_the_reports_two_cross_regional_cases() -> None:
+    cases = load_profile(PROFILES / "binhai-2023.json").cross_regional_case_list
+
+    assert [
+        (
+            c.goods,
+            int(c.quantity),
+            c.unit,
+            c.goods_value_fen,
+            c.fine_fen,
+            {str(r) for r in c.regions},
+        )
+        for c in cases
+    ] == [
+        ("冒用他人厂名厂址的钢材", 3215, "吨", 14_746_100_00, 750_000_00, {"langfang", "tangshan"}),
+        ("侵犯注册商标专用权的钢管", 497, "根", 1_658_000_00, 331_600_00, {"langfang", "tangshan"}),
+    ]
+
+
+def test_the_sums_of_the_cases_listed_must_agree(tmp_path: Path) -> None:
+    message = refused(reduced() | {"cross_regional_fines_fen": 1}, tmp_path)
+
+    assert "must be the count and sums of cross_regional_case_list (1 cases" in message
+    assert "\n" not in message
+
+
 def test_every_shipped_profile_uses_the_report_keys_and_is_consistent() -> None:
     for path in PROFILES.glob("*.json"):
         data = json.loads(path.read_text())
