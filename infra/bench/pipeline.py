@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import io
+import multiprocessing
 import os
 import threading
 import time
+import uuid
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
 
 from consumers.envelope import Envelope
+from consumers.partitioner import Shard, partition_of
 from consumers.rebuild import rebuild
 from consumers.relay import ensure_positions_table, make_producer
 from consumers.topics import LEDGER_TOPICS, ensure_topics, kafka_topic_for
@@ -33,17 +37,15 @@ from infra.settings import Settings
 from infra.wiring import (
     event_log,
     follower_for,
-    kafka_projector_for,
     open_ledger,
     projection_store,
     relay_for,
-    topics_ready,
 )
 from projections.registry import all_projections
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
-    from kafka import KafkaConsumer, TopicPartition
+    from kafka import KafkaConsumer
 
 Figures = dict[str, float]
 
@@ -74,43 +76,28 @@ def _raw_produce(bootstrap: str, prefix: str, envelopes: list[Envelope]) -> floa
         producer.close()
 
 
-def _raw_consume(bootstrap: str, prefix: str, expected: int) -> float:
-    """Seconds for a bare consumer to read ``expected`` records of the ledger topics."""
-    consumer: Any = KafkaConsumer(
-        bootstrap_servers=bootstrap,
-        enable_auto_commit=False,
-        fetch_max_bytes=32 * 1024 * 1024,
-        max_poll_records=5000,
-    )
-    try:
-        partitions = [
-            TopicPartition(prefix + spec.name, p)
-            for spec in LEDGER_TOPICS
-            for p in range(spec.partitions)
-        ]
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        seen = 0
-        started = time.perf_counter()
-        while seen < expected:
-            for records in consumer.poll(timeout_ms=500, max_records=5000).values():
-                seen += len(records)
-        return time.perf_counter() - started
-    finally:
-        consumer.close()
-
-
 def bench_kafka_pipeline(env: BenchEnv, events: int = 100_000) -> Figures:
-    """Relay vs raw produce, and exactly-once projections vs raw consume, on the same records."""
+    """Relay vs raw produce, and exactly-once projections vs raw consume, on the same records.
+
+    Like for like: the headline figures are N ledger processes (N = the cores) against N raw
+    kafka-python processes doing the bare job on the same records (N producers sharing them
+    as the relay shards share the partitions; N consumers in one group); one against one is
+    reported too. Every clock starts at the first progress it can see, and only the records
+    after it count.
+    """
     if env.bootstrap is None:
         raise RuntimeError("the Kafka benchmarks need a broker")
     database, ledger, written = _loaded_ledger(env, events)
+    processes = os.cpu_count() or 1
     try:
         # The collector tuned as `ledger relay` and `ledger project` tune it (baselines too).
         with collector_as_in_services():
             settings = env.settings(database)
+            ensure_topics(env.bootstrap, prefix=settings.kafka_topic_prefix)
             log = event_log(ledger, database)
             envelopes = log.read(0, written + 10)
+            last = log.last_position()
+            log.close()
             raw_prefix = settings.kafka_topic_prefix + "raw."
             ensure_topics(env.bootstrap, prefix=raw_prefix)
             _raw_produce(env.bootstrap, raw_prefix, envelopes[:2000])  # warm the broker up
@@ -121,36 +108,181 @@ def bench_kafka_pipeline(env: BenchEnv, events: int = 100_000) -> Figures:
             relay.close()
             raw_after = _raw_produce(env.bootstrap, raw_prefix, envelopes)
             raw_seconds = (raw_before + raw_after) / 2
-
-            raw_consume = _raw_consume(env.bootstrap, settings.kafka_topic_prefix, written)
-            projector = kafka_projector_for(database, settings)
-            applied = 0
-            started = time.perf_counter()
-            while applied < written:
-                applied += projector.poll_once(timeout_ms=500)
-            project_seconds = time.perf_counter() - started
-            projector.close()
-            log.close()
-        processes = os.cpu_count() or 1
-        group_seconds = _project_in_processes(env, database, settings, written, processes)
-        relay_rate = _relay_in_processes(env, database, settings, log.last_position(), processes)
-        raw_rate = rate(written, raw_seconds)
-        group_rate, consume_rate = rate(written, group_seconds), rate(written, raw_consume)
+        raw_relay_rate = _raw_produce_in_processes(
+            env.bootstrap, settings.kafka_topic_prefix + "rawn.", envelopes, processes
+        )
+        relay_rate = _relay_in_processes(env, database, settings, last, processes)
+        # The consumers read the topics the relay filled: the records are the same.
+        consume_one = _raw_consume_in_processes(
+            env.bootstrap, settings.kafka_topic_prefix, written, 1
+        )
+        project_one = _project_in_processes(env, database, settings, written, 1)
+        consume_rate = _raw_consume_in_processes(
+            env.bootstrap, settings.kafka_topic_prefix, written, processes
+        )
+        group_rate = _project_in_processes(env, database, settings, written, processes)
         return {
             "events": written,
             "relay_events_per_s": relay_rate,
             "relay_processes": processes,
+            "raw_produce_events_per_s": raw_relay_rate,
+            "relay_ratio": relay_rate / raw_relay_rate,
             "relay_one_process_events_per_s": rate(written, relay_seconds),
-            "raw_produce_events_per_s": raw_rate,
-            "relay_ratio": relay_rate / raw_rate,
+            "raw_produce_one_process_events_per_s": rate(written, raw_seconds),
+            "relay_one_process_ratio": raw_seconds / relay_seconds,
             "projection_events_per_s": group_rate,
             "projection_processes": processes,
-            "projection_one_process_events_per_s": rate(written, project_seconds),
             "raw_consume_events_per_s": consume_rate,
             "projection_ratio": group_rate / consume_rate,
+            "projection_one_process_events_per_s": project_one,
+            "raw_consume_one_process_events_per_s": consume_one,
+            "projection_one_process_ratio": project_one / consume_one,
         }
     finally:
         ledger.close()
+
+
+def _raw_producer(
+    bootstrap: str, prefix: str, envelopes: list[Envelope], ready: Any, go: Any, done: Any
+) -> None:
+    """In a raw producer process: connect and learn the topics' partitions, say so, wait for
+    the start, produce its records as the relay does, report the seconds it took."""
+    producer: Any = make_producer(bootstrap, client_id="bench-raw-n")
+    try:
+        for spec in LEDGER_TOPICS:
+            producer.partitions_for(prefix + spec.name)
+        ready.release()
+        go.wait()
+        seconds = timed(lambda: _send_all(producer, prefix, envelopes))
+        done.put(seconds)
+    finally:
+        producer.close()
+
+
+def _send_all(producer: Any, prefix: str, envelopes: list[Envelope]) -> None:
+    for e in envelopes:
+        producer.send(
+            kafka_topic_for(e.topic, prefix),
+            key=str(e.aggregate_id).encode(),
+            value=e.state,
+            headers=e.cloudevent_headers(),
+        )
+    producer.flush()
+
+
+def _raw_produce_in_processes(
+    bootstrap: str, prefix: str, envelopes: list[Envelope], processes: int
+) -> float:
+    """Events/s of ``processes`` bare kafka-python producer processes producing the records,
+    each the partitions shard I of N owns (as ``ledger relay --shard I/N``): the relay
+    shards' baseline. The clock runs from the moment all are connected to the last flush."""
+    ensure_topics(bootstrap, prefix=prefix)
+    partitions = {spec.name: list(range(spec.partitions)) for spec in LEDGER_TOPICS}
+    shares: list[list[Envelope]] = [[] for _ in range(processes)]
+    for e in envelopes:
+        name = kafka_topic_for(e.topic)
+        partition = partition_of(str(e.aggregate_id).encode(), partitions[name])
+        owner = next(i for i in range(processes) if Shard(i, processes).owns(name, partition))
+        shares[owner].append(e)
+    context = multiprocessing.get_context("spawn")
+    ready, go, done = context.Semaphore(0), context.Event(), context.Queue()
+    workers = [
+        context.Process(target=_raw_producer, args=(bootstrap, prefix, share, ready, go, done))
+        for share in shares
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+        for _ in workers:
+            if not ready.acquire(timeout=120):
+                raise RuntimeError("a raw producer did not connect within 2 minutes")
+        started = time.perf_counter()
+        go.set()
+        for _ in workers:
+            done.get(timeout=300)
+        return rate(len(envelopes), time.perf_counter() - started)
+    finally:
+        for worker in workers:
+            worker.join(30)
+
+
+def _raw_consumer(
+    bootstrap: str, prefix: str, group: str, offsets: Any, index: dict[str, int], stop: Any
+) -> None:
+    """In a raw consumer process: read the topics as a member of ``group``, recording each
+    partition's next offset (a partition read again after a rebalance counts once)."""
+    consumer: Any = KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        fetch_max_bytes=32 * 1024 * 1024,
+        max_poll_records=5000,
+        session_timeout_ms=10_000,
+        heartbeat_interval_ms=1_000,
+    )
+    try:
+        consumer.subscribe([prefix + spec.name for spec in LEDGER_TOPICS])
+        while not stop.is_set():
+            batches = consumer.poll(timeout_ms=200, max_records=5000)
+            for tp, records in batches.items():
+                slot = index[f"{tp.topic}:{tp.partition}"]
+                offsets[slot] = max(offsets[slot], records[-1].offset + 1)
+            if batches:
+                # As any group member (and the projector) does: a rebalance resumes from here.
+                consumer.commit_async()
+    finally:
+        consumer.close(autocommit=False)
+
+
+def _raw_consume_in_processes(bootstrap: str, prefix: str, records: int, processes: int) -> float:
+    """Events/s of ``processes`` bare kafka-python consumer processes, one group, reading the
+    ledger topics' ``records``: the projection processes' baseline, measured the same way
+    (the clock starts at the first records read; those do not count)."""
+    index = {
+        f"{prefix}{spec.name}:{p}": n
+        for n, (spec, p) in enumerate(
+            (spec, p) for spec in LEDGER_TOPICS for p in range(spec.partitions)
+        )
+    }
+    context = multiprocessing.get_context("spawn")
+    offsets, stop = context.Array("q", len(index), lock=False), context.Event()
+    group = f"bench-raw-{uuid.uuid4().hex[:6]}"
+    workers = [
+        context.Process(target=_raw_consumer, args=(bootstrap, prefix, group, offsets, index, stop))
+        for _ in range(processes)
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+        return _paced(
+            lambda: sum(offsets),
+            records,
+            lambda: any(not w.is_alive() for w in workers),
+            "raw consumers",
+        )
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join(30)
+
+
+def _paced(
+    progress: Callable[[], int], records: int, failed: Callable[[], bool], what: str
+) -> float:
+    """Records/s from the first progress seen until ``records`` are done, counting only those
+    done after the clock started (the first ones wait for the start and the join)."""
+    deadline = time.monotonic() + 300
+    started: tuple[float, int] | None = None
+    while (done := progress()) < records:
+        if started is None and done > 0:
+            started = (time.perf_counter(), done)
+        if time.monotonic() > deadline or failed():
+            raise RuntimeError(f"the {what} did {done} of {records} records")
+        time.sleep(0.01)
+    if started is None or started[1] >= records * 0.9:
+        raise RuntimeError(f"the {what} did most records before the clock started")
+    return rate(records - started[1], time.perf_counter() - started[0])
 
 
 def _relay_in_processes(
@@ -164,7 +296,7 @@ def _relay_in_processes(
     shard_settings = settings.model_copy(
         update={"kafka_topic_prefix": settings.kafka_topic_prefix + "shards."}
     )
-    topics_ready(shard_settings)
+    ensure_topics(env.bootstrap or "", prefix=shard_settings.kafka_topic_prefix)
     variables = kafka_process_env(shard_settings)
     with psycopg.connect(database.url, autocommit=True) as conn:
         ensure_positions_table(conn)
@@ -196,17 +328,18 @@ def _relay_in_processes(
 def _project_in_processes(
     env: BenchEnv, database: Database, settings: Settings, records: int, processes: int
 ) -> float:
-    """Seconds for ``processes`` ``ledger project`` processes, one consumer group, to apply the
+    """Events/s of ``processes`` ``ledger project`` processes, one consumer group, applying the
     topics' ``records`` to emptied views: Kafka's way to use more cores, as a deployment scales
-    the projector (``--scale projector=N``). The clock starts at the group's first stored batch:
-    the interpreters' start and the first join are not the projection's pace (a rebalance when
-    a later member joins is)."""
+    the projector (``--scale projector=N``). The clock starts at the group's first stored batch,
+    which does not count: the interpreters' start and the first join are not the projection's
+    pace (a rebalance when a later member joins is)."""
     store = projection_store(database)
     for projection in store.projections:
         store.reset(projection)
     store.close()
-    variables = kafka_process_env(settings, group=settings.kafka_group + "-processes")
-    launched = time.perf_counter()
+    variables = kafka_process_env(
+        settings, group=f"{settings.kafka_group}-{processes}-{uuid.uuid4().hex[:6]}"
+    )
     projectors = [
         ["project", "--feed", "kafka", "--client-id", f"bench-{n}"] for n in range(processes)
     ]
@@ -214,16 +347,12 @@ def _project_in_processes(
         env.ledger_processes(projectors, variables) as workers,
         psycopg.connect(database.url, autocommit=True) as conn,
     ):
-        deadline = time.monotonic() + 300
-        started: float | None = None
-        while (applied := _applied_offsets(conn)) < records:
-            if started is None and applied > 0:
-                started = time.perf_counter()
-            if time.monotonic() > deadline or any(w.poll() is not None for w in workers):
-                raise RuntimeError(f"the projectors applied {applied} of {records} records")
-            time.sleep(0.01)
-        # (Had everything been applied before the first look, the launch starts the clock.)
-        return time.perf_counter() - (started or launched)
+        return _paced(
+            lambda: _applied_offsets(conn),
+            records,
+            lambda: any(w.poll() is not None for w in workers),
+            "projectors",
+        )
 
 
 def _applied_offsets(conn: psycopg.Connection[Any]) -> int:
@@ -341,7 +470,7 @@ def bench_freshness(env: BenchEnv, samples: int = 200) -> Figures:
         database = env.fresh_database()
         ledger = open_ledger(database, pool_size=4)
         settings = env.settings(database)
-        topics_ready(settings)
+        ensure_topics(env.bootstrap, prefix=settings.kafka_topic_prefix)
         projection_store(database).close()  # the views exist before the first count
         variables = kafka_process_env(settings)
         pipeline = [["relay"], ["project", "--feed", "kafka"]]

@@ -27,6 +27,8 @@ TARGETS: dict[str, tuple[str, float]] = {
 BASELINES = {
     "relay_events_per_s": "raw_produce_events_per_s",
     "projection_events_per_s": "raw_consume_events_per_s",
+    "relay_one_process_events_per_s": "raw_produce_one_process_events_per_s",
+    "projection_one_process_events_per_s": "raw_consume_one_process_events_per_s",
     "rebuild_events_per_s": "raw_copy_rows_per_s",
     "commands_per_s": "bare_eventsourcing_per_s",
 }
