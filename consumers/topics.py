@@ -24,13 +24,17 @@ shards (``ledger relay --shard I/N``), share them evenly (with three, two runner
 2:1; the benchmark's two projectors went from ≈ 13,000 to 18,000 or more events/s when the
 officers' topic went from three to six). Topics that exist already keep their count.
 
-Topics are created by the project with these partition counts (``ensure_topics``), never by
-auto-creation. Each aggregate's events share a key (its id), so they stay in one partition in
-order; the relay's idempotent producer keeps that order through retries.
+Topics are created by the project with these partition counts (``ensure_topics``, run by
+``ledger topics`` as the one principal allowed to create them, see ``docs/kafka-acls.md``),
+never by auto-creation; the other processes only check that the topics they use exist
+(``require_topics``) and stop with an error naming ``ledger topics`` if not. Each
+aggregate's events share a key (its id), so they stay in one partition in order; the relay's
+idempotent producer keeps that order through retries.
 """
 
 from __future__ import annotations
 
+import time
 import warnings
 from dataclasses import dataclass
 
@@ -70,7 +74,10 @@ def partner_topic(region: str, prefix: str = "") -> str:
 
 
 PARTNER_TOPICS = [TopicSpec(partner_topic(region), 1, "partner") for region in PARTNER_REGIONS]
-RESERVED_TOPICS = [TopicSpec(CHECKPOINT_TOPIC, 1, "checkpoints"), *PARTNER_TOPICS]
+CHECKPOINT_TOPICS = [TopicSpec(CHECKPOINT_TOPIC, 1, "checkpoints")]
+RESERVED_TOPICS = [*CHECKPOINT_TOPICS, *PARTNER_TOPICS]
+PARTNER_FILTER_TOPICS = [t for t in LEDGER_TOPICS if t.name == COLLABORATION_TOPIC] + PARTNER_TOPICS
+"""What the partner filter reads and writes."""
 _BY_AREA = {t.area: t.name for t in LEDGER_TOPICS}
 # Officers and their certificates are an act of their own in the report (issued / revoked).
 _AGGREGATE_AREA = {"Officer": "officers", "CertificateNumber": "officers"}
@@ -134,3 +141,43 @@ def ensure_topics(
         return created
     finally:
         admin.close()
+
+
+class TopicsMissing(ValueError):
+    """Topics a process needs do not exist (``ledger topics`` creates them)."""
+
+
+def require_topics(
+    bootstrap: str,
+    *,
+    prefix: str = "",
+    specs: list[TopicSpec],
+    client_id: str = "ledger",
+    patience: float = 10.0,
+) -> None:
+    """Check that the topics of ``specs`` exist; ``TopicsMissing`` naming them if not.
+
+    Only a look at the cluster's metadata (Describe): a process allowed to read or write its
+    topics may not create them, and should not try (it would fail on every start). Topics
+    created a moment ago may take a moment to show in a broker's metadata: missing ones are
+    looked for again for up to ``patience`` seconds.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from kafka import KafkaConsumer
+
+    deadline = time.monotonic() + patience
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, client_id=client_id)
+    try:
+        while True:
+            existing = consumer.topics()
+            missing = [prefix + t.name for t in specs if prefix + t.name not in existing]
+            if not missing or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+    finally:
+        consumer.close()
+    if missing:
+        raise TopicsMissing(
+            f"Kafka topics missing: {', '.join(missing)}; create them with `ledger topics`"
+        )

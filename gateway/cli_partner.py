@@ -35,6 +35,7 @@ def relay(
 ) -> None:
     """Run the partner filter until stopped (collaboration events to each region's topic)."""
     from consumers.partner_filter import ChainLookup, PartnerFilter
+    from consumers.topics import PARTNER_FILTER_TOPICS
     from infra.integrity.wiring import tables_of
     from infra.wiring import topics_ready
 
@@ -42,7 +43,10 @@ def relay(
     if not bootstrap:
         raise fail("LEDGER_KAFKA_BOOTSTRAP is not set: the partner feeds are Kafka topics", 2)
     settings, database, ledger = open_or_exit(wait=True)
-    topics_ready(settings)  # a broker still starting is waited for
+    try:  # a broker still starting is waited for; topics missing are an error
+        topics_ready(settings, PARTNER_FILTER_TOPICS, client_id="ledger-partner-filter")
+    except ValueError as error:
+        raise fail(str(error), 2) from None
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s partner-filter %(levelname)s %(message)s"
     )

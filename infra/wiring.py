@@ -18,7 +18,7 @@ from consumers.log import EventLog
 from consumers.partitioner import ONE_RELAY, Shard
 from consumers.projector import KafkaProjector
 from consumers.relay import Relay, make_producer
-from consumers.topics import ensure_topics
+from consumers.topics import LEDGER_TOPICS, TopicSpec, require_topics
 from domain.application import SupervisionLedger
 from infra.change_feed import LogChangeFeed
 from infra.eventstore import LedgerFactory, LedgerRecorder
@@ -120,7 +120,7 @@ def relay_for(
     if not settings.kafka_bootstrap:
         raise ValueError("LEDGER_KAFKA_BOOTSTRAP is not set: there is no Kafka to relay to")
     bootstrap = settings.kafka_bootstrap
-    topics_ready(settings)
+    topics_ready(settings, LEDGER_TOPICS, client_id="ledger-relay")
     return Relay(
         event_log(ledger, database),
         lambda: make_producer(bootstrap),
@@ -135,7 +135,7 @@ def kafka_projector_for(
 ) -> KafkaProjector:
     if not settings.kafka_bootstrap:
         raise ValueError("LEDGER_KAFKA_BOOTSTRAP is not set: there is no Kafka to consume")
-    topics_ready(settings)
+    topics_ready(settings, LEDGER_TOPICS, client_id=client_id)
     return KafkaProjector(
         settings.kafka_bootstrap,
         when_ready(lambda: projection_store(database)),
@@ -150,18 +150,25 @@ def follower_for(ledger: SupervisionLedger, database: Database) -> Follower:
     return Follower(event_log(ledger, database), when_ready(lambda: projection_store(database)))
 
 
-def topics_ready(settings: Settings, *, patience: float = 120.0) -> None:
-    """Create the ledger's topics, waiting for a broker that is starting or busy.
+def topics_ready(
+    settings: Settings,
+    specs: list[TopicSpec],
+    *,
+    client_id: str = "ledger",
+    patience: float = 120.0,
+) -> None:
+    """Check that the topics a process uses exist, waiting for a broker that is starting.
 
-    Every Kafka process calls this at start: the first creates the topics, the others find
-    them; a broker that is not up yet is waited for rather than crashing the process.
+    Only ``ledger topics`` creates topics (under the documented ACLs no other principal may):
+    a missing topic is ``TopicsMissing`` (a ``ValueError`` naming ``ledger topics``), not
+    something to wait out.
     """
     bootstrap = settings.kafka_bootstrap
     if not bootstrap:
         raise ValueError("LEDGER_KAFKA_BOOTSTRAP is not set")
     when_ready(
-        lambda: ensure_topics(
-            bootstrap, prefix=settings.kafka_topic_prefix, replication=settings.kafka_replication
+        lambda: require_topics(
+            bootstrap, prefix=settings.kafka_topic_prefix, specs=specs, client_id=client_id
         ),
         patience=patience,
     )

@@ -12,13 +12,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from consumers.checkpointer import Checkpointer
 from consumers.relay import make_producer
-from consumers.topics import ensure_topics
+from consumers.topics import CHECKPOINT_TOPICS
 from domain.application import SupervisionLedger
 from infra.eventstore import LedgerRecorder
 from infra.integrity.signing import Signer, key_id, load_public_key
 from infra.integrity.store import LogTables
 from infra.postgres import Database
 from infra.settings import Settings
+from infra.wiring import topics_ready
 
 DEFAULT_KEY_NAME = "checkpoint-signing-key.pem"
 
@@ -75,9 +76,7 @@ def checkpointer_for(
     """The checkpointer, publishing to Kafka when Kafka is configured."""
     bootstrap = settings.kafka_bootstrap
     if bootstrap:
-        ensure_topics(
-            bootstrap, prefix=settings.kafka_topic_prefix, replication=settings.kafka_replication
-        )
+        topics_ready(settings, CHECKPOINT_TOPICS, client_id="ledger-checkpointer")
     return Checkpointer(
         database.url,
         tables_of(ledger),

@@ -15,6 +15,7 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 
 from consumers.checkpointer import CHECKPOINT_TOPIC, CLOUDEVENT_TYPE, Checkpointer
+from consumers.topics import ensure_topics
 from domain.application import SupervisionLedger
 from infra.integrity.merkle import verify_consistency
 from infra.integrity.signing import Checkpoint, Signer
@@ -32,11 +33,13 @@ pytestmark = pytest.mark.kafka
 def settings_for(kafka_broker: BrokerInfo, database: Database, tmp_path: Path) -> Settings:
     key = tmp_path / "signing.pem"
     Signer.from_file(key)  # a deployment's key exists before its checkpointer starts
+    prefix = f"t{uuid.uuid4().hex[:8]}."
+    ensure_topics(kafka_broker.bootstrap, prefix=prefix)  # as `ledger topics` does
     return Settings(
         database_url=database.url,
         data_dir=tmp_path,
         kafka_bootstrap=kafka_broker.bootstrap,
-        kafka_topic_prefix=f"t{uuid.uuid4().hex[:8]}.",
+        kafka_topic_prefix=prefix,
         signing_key_file=key,
         checkpoint_interval=0.2,
     )

@@ -21,7 +21,7 @@ from consumers.partitioner import Shard
 from consumers.projector import KafkaProjector
 from consumers.rebuild import rebuild
 from consumers.relay import Relay
-from consumers.topics import kafka_topic_for
+from consumers.topics import ensure_topics, kafka_topic_for
 from domain.application import SupervisionLedger
 from infra.kafka_broker import start_broker, stop_broker
 from infra.postgres import Database
@@ -292,6 +292,7 @@ def test_broker_restart_under_load_converges_to_the_exact_counts(
     broker_dir = tmp_path / "own-broker"
     broker = start_broker(broker_dir)
     settings = settings_for.model_copy(update={"kafka_bootstrap": broker.bootstrap})
+    ensure_topics(broker.bootstrap, prefix=settings.kafka_topic_prefix)
     relay = relay_for(ledger, database, settings)
     projector: KafkaProjector = kafka_projector_for(database, settings)
     stop = threading.Event()

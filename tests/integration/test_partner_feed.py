@@ -36,7 +36,7 @@ from consumers.partner_subscriber import (
     Summary,
 )
 from consumers.relay import Relay, make_producer
-from consumers.topics import PARTNER_REGIONS, partner_topic
+from consumers.topics import PARTNER_REGIONS, ensure_topics, partner_topic
 from domain.actors import SYSTEM, Role
 from domain.application import SupervisionLedger
 from domain.collaboration import commands as co
@@ -137,6 +137,7 @@ def sealed(database: Database) -> Iterator[SupervisionLedger]:
 @pytest.fixture
 def settings_for(kafka_broker: BrokerInfo, database: Database, tmp_path: Path) -> Settings:
     tag = uuid.uuid4().hex[:8]
+    ensure_topics(kafka_broker.bootstrap, prefix=f"t{tag}.")  # as `ledger topics` does
     return Settings(
         database_url=database.url,
         data_dir=tmp_path,

@@ -20,6 +20,7 @@ from typing import Any
 import httpx2
 import pytest
 
+from consumers.topics import ensure_topics
 from domain.actors import Role
 from gateway.auth import grant_token, save_grants
 from infra.bench.http_commands import Patrols, _prepare
@@ -127,6 +128,7 @@ def own_servers(tmp_path: Path) -> Iterator[tuple[Database, Path, str, Path]]:
     database = embedded_database(tmp_path)
     broker_dir = tmp_path / "kafka"
     broker = start_broker(broker_dir)
+    ensure_topics(broker.bootstrap)  # as `ledger topics` does before the processes start
     try:
         yield database, (tmp_path / "pg").resolve(), broker.bootstrap, broker_dir
     finally:
