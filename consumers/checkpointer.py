@@ -128,7 +128,7 @@ class Checkpointer:
                     self._known.append(stored)
                     self._scanner.add_checkpoint(stored)
         scanner = self._scanner
-        scanner.scan(stream_events(self.conn, self.tables, after=scanner.last_position))
+        scanner.scan(stream_events(self.conn, self.tables, after=scanner.read_to))
         return scanner
 
     def seal(self) -> StoredCheckpoint | None:

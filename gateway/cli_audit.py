@@ -2,12 +2,16 @@
 
 - ``ledger history KIND ID [--as-of T] [--version N] [--format json|markdown|html]``: a
   record's case file (the read is recorded in the audit trail of ``ledger-cli:<user>``);
-- ``ledger verify [--public-key KEY]… [--json]``: every event's chain, every checkpoint's
-  signature and root, the consistency between successive checkpoints; the first bad event is
-  named; exit 1 when anything is wrong;
+- ``ledger verify [--public-key KEY]… [--trusted-checkpoint FILE]… [--json]``: every event's
+  chain, every checkpoint's signature and root, the consistency between successive
+  checkpoints, and the log against checkpoints kept outside the database; the first bad event
+  is named; exit 1 when anything is wrong. Strictly read-only: it does not open the ledger
+  (no schema creation), and its transactions are ``READ ONLY``;
 - ``ledger checkpointer``: seal the log every ``LEDGER_CHECKPOINT_INTERVAL`` seconds (and
   publish the checkpoints to Kafka when configured), until stopped;
 - ``ledger audit checkpoint``: seal once now; ``ledger audit checkpoints``: list them;
+- ``ledger audit chain-legacy``: chain, once, a log written before the hash chain existed
+  (refused once any checkpoint exists);
 - ``ledger audit public-key``: print the checkpoint key's public half (PEM);
 - ``ledger audit new-key PATH``: create a signing key file (a deployment's, once);
 - ``ledger audit proof POSITION [--tree-size N]`` and ``ledger audit consistency FIRST
@@ -79,6 +83,7 @@ def history(
     from domain.errors import NotFound
     from gateway.audit_api import HistoryQuery, case_file, render
     from gateway.problems import ProblemError
+    from infra.privacy.sealing import SealTampered
 
     if form not in FORMATS:
         raise fail("--format is json, markdown or html", 2)
@@ -91,6 +96,11 @@ def history(
         case = case_file(ledger, _cli_actor(), kind, ident, query, channel="cli")
     except (NotFound, ProblemError) as error:
         raise fail(str(error)) from None
+    except SealTampered as error:
+        raise fail(
+            f"the personal data in this record's history was tampered with ({error}); "
+            "run `ledger verify`"
+        ) from None
     finally:
         ledger.close()
     _write(render(case, form), output)
@@ -104,26 +114,46 @@ def verify(
         list[Path] | None,
         typer.Option(help="A public key (PEM) checkpoints may be signed with (repeatable)."),
     ] = None,
+    trusted_checkpoint: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="A signed checkpoint kept outside the database (JSON: `ledger audit "
+            "checkpoints` output, a Kafka checkpoint message, GET checkpoints, a proof); the "
+            "log must extend it (repeatable).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="The report as JSON.")] = False,
 ) -> None:
     """Check every event's hash chain, every checkpoint, and the consistency between them."""
+    import psycopg
+
     from infra.integrity.service import verify_database
     from infra.integrity.signing import CheckpointFormatError
-    from infra.integrity.wiring import public_keys, tables_of
+    from infra.integrity.store import LogTables
+    from infra.integrity.trusted import read_trusted_checkpoints
+    from infra.integrity.wiring import public_keys
+    from infra.postgres import DatabaseUnavailableError, resolve_database
 
-    settings, database, ledger = open_or_exit()
+    settings = settings_or_exit()
     try:
+        trusted = [cp for path in trusted_checkpoint or () for cp in read_trusted_checkpoints(path)]
         if public_key:
-            try:
-                keys = public_keys([path.read_bytes() for path in public_key])
-            except (OSError, CheckpointFormatError) as error:
-                raise fail(str(error), 2) from None
+            keys = public_keys([path.read_bytes() for path in public_key])
         else:
             signer = _signer(settings)
             keys = {signer.key_id: signer.public_key}
-        report = verify_database(database.url, tables_of(ledger), keys)
-    finally:
-        ledger.close()
+    except (OSError, CheckpointFormatError) as error:
+        raise fail(str(error), 2) from None
+    # The database, never the ledger: opening the ledger creates its schema.
+    try:
+        database = resolve_database(settings.database_url, settings.data_dir)
+        report = verify_database(database.url, LogTables(), keys, trusted)
+    except DatabaseUnavailableError as error:
+        raise fail(str(error)) from None
+    except psycopg.errors.UndefinedTable:
+        raise fail("this database holds no ledger (no event table)") from None
+    except psycopg.OperationalError as error:
+        raise fail(f"PostgreSQL is unavailable: {error}") from None
     if as_json:
         typer.echo(orjson.dumps(report.to_json(), option=orjson.OPT_INDENT_2).decode())
     else:
@@ -131,6 +161,8 @@ def verify(
             f"checked {report.events} events and {report.checkpoints} checkpoints in "
             f"{report.seconds:.2f} s ({report.events_per_second:,.0f} events/s)"
         )
+        for warning in report.warnings[:10]:
+            typer.echo(f"warning: {warning}")
         if report.ok:
             typer.echo(f"OK: the log is intact; root {report.root_hash.hex()}")
         else:
@@ -201,6 +233,25 @@ def checkpoint_now() -> None:
         )
     if published:
         typer.echo(f"published {published} checkpoint(s) to Kafka")
+
+
+@audit_app.command("chain-legacy")
+def chain_legacy() -> None:
+    """Chain, once, a log written before the hash chain existed (refused once signed)."""
+    import psycopg
+
+    from infra.integrity.legacy import ChainRefusedError, chain_legacy_log
+    from infra.integrity.wiring import tables_of
+
+    _, database, ledger = open_or_exit()
+    try:
+        with psycopg.connect(database.url) as conn:
+            chained = chain_legacy_log(conn, tables_of(ledger))
+    except ChainRefusedError as error:
+        raise fail(str(error)) from None
+    finally:
+        ledger.close()
+    typer.echo(f"chained {chained} events; seal them now with `ledger audit checkpoint`")
 
 
 @audit_app.command("checkpoints")

@@ -30,12 +30,16 @@ locked transaction, so two writers can never chain to the same predecessor (the 
 refuses the second anyway). The content hash is the client's part because the redaction of
 sealed personal data is JSON work SQL cannot reproduce byte for byte; a wrong one is caught by
 ``ledger verify``, which recomputes both hashes of every event from the stored state.
-Rows written before the chain existed are chained once, in log order, when the schema is
-created (``_chain_unchained``).
+A stored hash is never rewritten: not at start-up, not by ``ledger verify``. A row without
+hashes (written around the ledger, or before the chain existed) is reported at start-up with
+its position and named by ``verify``; a log written before the chain existed is chained by
+an explicit, one-off ``ledger audit chain-legacy`` (``infra.integrity.legacy``), which refuses
+once any checkpoint was signed.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -51,6 +55,8 @@ from psycopg.sql import SQL, Composed, Identifier
 
 from domain.application import IdempotencyRecord
 from infra.integrity.content import content_hash
+
+log = logging.getLogger(__name__)
 
 # Any fixed 64-bit number shared by every ledger process; it names the schema-creation lock.
 SCHEMA_LOCK_KEY = 0x4C45444745520001
@@ -197,7 +203,7 @@ class LedgerRecorder(PostgresApplicationRecorder):
             "ADD COLUMN IF NOT EXISTS event_hash bytea",
             f"CREATE UNIQUE INDEX IF NOT EXISTS {prefix}_leaf_index_idx "
             "ON {schema}.{table} (leaf_index)",
-            # Tiny (empty once chained): finds rows written before the chain existed at start-up.
+            # Tiny (empty when intact): finds rows without hashes at start-up.
             f"CREATE INDEX IF NOT EXISTS {prefix}_unchained_idx "
             "ON {schema}.{table} (notification_id) WHERE event_hash IS NULL",
             # The event leaf, byte for byte as infra/integrity/leaf.py lays it out.
@@ -260,53 +266,36 @@ class LedgerRecorder(PostgresApplicationRecorder):
             conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
             try:
                 super().create_table()
-                self._chain_unchained()
             finally:
                 conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK_KEY,))
+        self._report_unchained()
 
-    def _chain_unchained(self) -> None:
-        """Chain, once and in log order, the rows written before the chain existed.
+    def _report_unchained(self) -> None:
+        """Say, at start-up, where the first row without hashes is; never fill them in.
 
-        Only a ledger upgraded from a version without the chain has such rows, and it has no
-        checkpoint yet, so every row is (re)chained from the first: the only time the
-        append-only guard is lifted, inside one transaction holding the table lock.
+        Filling in hashes here is what a forger would want: a row slipped in around the
+        ledger would be chained as if the ledger had written it. So it stays a finding, for
+        ``ledger verify`` to name and an auditor to judge.
         """
-        schema = Identifier(self.datastore.schema)
-        table = Identifier(self.events_table_name)
-        prefix = self.events_table_name.removesuffix("_events")
-        with self.datastore.transaction(commit=True) as curs:
+        with self.datastore.transaction(commit=False) as curs:
             curs.execute(
-                SQL("SELECT 1 FROM {schema}.{table} WHERE event_hash IS NULL LIMIT 1").format(
-                    schema=schema, table=table
+                SQL(
+                    "SELECT notification_id FROM {schema}.{table} WHERE event_hash IS NULL "
+                    "ORDER BY notification_id LIMIT 1"
+                ).format(
+                    schema=Identifier(self.datastore.schema),
+                    table=Identifier(self.events_table_name),
                 )
             )
-            if curs.fetchone() is None:
-                return
-            names = {
-                "schema": schema,
-                "table": table,
-                "leaf": Identifier(f"{prefix}_event_leaf"),
-                "guard_trigger": Identifier(f"{prefix}_no_rewrite"),
-            }
-            for statement in (
-                "LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE",
-                "ALTER TABLE {schema}.{table} DISABLE TRIGGER {guard_trigger}",
-                "DO $$ DECLARE r record; n bigint := 0; prev bytea; c bytea; BEGIN "
-                "FOR r IN SELECT notification_id, originator_id, originator_version, topic, "
-                "state, recorded_at FROM {schema}.{table} ORDER BY notification_id LOOP "
-                "IF r.originator_version = 1 THEN prev := '\\x' || repeat('00', 32); "
-                "ELSE SELECT t.event_hash INTO prev FROM {schema}.{table} t "
-                "WHERE t.originator_id = r.originator_id "
-                "AND t.originator_version = r.originator_version - 1; END IF; "
-                "c := sha256(r.state); "
-                "UPDATE {schema}.{table} SET leaf_index = n, content_hash = c, "
-                "prev_hash = prev, event_hash = sha256('\\x00'::bytea || {schema}.{leaf}(n, "
-                "r.notification_id, r.originator_id, r.originator_version, r.recorded_at, c, "
-                "prev, r.topic)) WHERE notification_id = r.notification_id; "
-                "n := n + 1; END LOOP; END $$",
-                "ALTER TABLE {schema}.{table} ENABLE TRIGGER {guard_trigger}",
-            ):
-                curs.execute(SQL(statement).format(**names))
+            row = curs.fetchone()
+        if row is not None:
+            log.error(
+                "[unchained-event] position %d: the event store holds a row without hashes "
+                "(written, or its hashes removed, around the ledger); run `ledger verify`. "
+                "A log written before the hash chain existed is chained once with "
+                "`ledger audit chain-legacy`",
+                row["notification_id"],
+            )
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(

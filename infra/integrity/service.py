@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -32,6 +32,7 @@ from infra.integrity.proofs import (
     consistency_document,
     inclusion_document,
 )
+from infra.integrity.signing import Checkpoint
 from infra.integrity.store import (
     LogTables,
     StoredCheckpoint,
@@ -117,11 +118,22 @@ def verify_ledger(ledger: SupervisionLedger, keys: dict[str, Ed25519PublicKey]) 
         return verify(stream_events(conn, tables), checkpoints, keys)
 
 
-def verify_database(url: str, tables: LogTables, keys: dict[str, Ed25519PublicKey]) -> Report:
-    """The same over a connection of its own (the CLI: no pool needed)."""
+def verify_database(
+    url: str,
+    tables: LogTables,
+    keys: dict[str, Ed25519PublicKey],
+    trusted: Sequence[Checkpoint] = (),
+) -> Report:
+    """The same over a read-only connection of its own, without opening the ledger (the CLI).
+
+    Every transaction is ``READ ONLY``, so the database itself refuses a write: a verifier
+    that could write could "repair" what it should report. No schema is created, no row
+    touched (``psycopg.errors.UndefinedTable`` if the database holds no ledger).
+    """
     with psycopg.connect(url) as conn:
+        conn.read_only = True
         checkpoints = load_checkpoints(conn, tables)
-        return verify(stream_events(conn, tables), checkpoints, keys)
+        return verify(stream_events(conn, tables), checkpoints, keys, trusted)
 
 
 # Proofs --------------------------------------------------------------------------------------

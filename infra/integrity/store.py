@@ -142,11 +142,15 @@ def insert_checkpoint(
         )
 
 
+BEFORE_THE_LOG = -(2**63)
+"""A position before any row's, even one a forger gave a position of zero or less."""
+
+
 def stream_events(
     conn: psycopg.Connection[Any],
     tables: LogTables,
     *,
-    after: int = 0,
+    after: int = BEFORE_THE_LOG,
     upto: int | None = None,
     batch: int = 20_000,
 ) -> Iterator[Row]:

@@ -3,14 +3,22 @@
 One pass over the log in position order (streamed, never decoded into domain events), with
 ``hashlib`` doing the work. For every event it recomputes
 
-- the content hash, from the stored state (an edited payload, writer's timestamp or author);
+- the content hash, from the stored state (an edited payload, writer's timestamp or author),
+  and each sealed person's ciphertext against its digest (the hash covers the digest only);
 - the event hash, from the leaf fields (an edited ``recorded_at``, topic, position, version);
 - the link to the aggregate's previous version (a deleted or inserted version);
 - the leaf index, which must count 0, 1, 2 … in log order (a deleted, inserted or moved event
   anywhere in the log, whichever aggregate it belonged to);
-- that ``recorded_at`` does not go back in time (the database clock rises with the position);
+- that every row has its hashes: the database's trigger chains every insert, so a row without
+  them was written (or had its hashes removed) around the ledger. It is a finding, never
+  something to fill in: nothing in the ledger rewrites a stored hash;
 
-and it rebuilds the Merkle tree of the stored event hashes, so that at each checkpoint's size
+and it notes, as a *warning*, a ``recorded_at`` that goes back in time while every hash checks
+out: a database clock stepped back (NTP, a restored VM) does that, and the event hash covers
+``recorded_at``, so an edited timestamp is still a finding (``timestamp-edited`` or
+``fields-edited``) — the hashes and the leaf order are the guarantee, not the clock.
+
+It rebuilds the Merkle tree of the stored event hashes, so that at each checkpoint's size
 the root must be the signed root, the last leaf the signed position. Independently of the log,
 each checkpoint's signature must verify, and its stored consistency proof must prove the
 checkpoint before it a prefix of it (the signed history never forked). After the last event,
@@ -34,19 +42,32 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from infra.integrity.content import content_hash
+from infra.integrity.content import redact_checked
 from infra.integrity.leaf import EPOCH, GENESIS, LAYOUT_VERSION
 from infra.integrity.merkle import MerkleTree, verify_consistency
-from infra.integrity.store import Row, StoredCheckpoint
+from infra.integrity.signing import Checkpoint
+from infra.integrity.store import BEFORE_THE_LOG, Row, StoredCheckpoint
 
 _FIXED = struct.Struct(">BQQ16sQq32s32sH")
 _HASHED_LEAF = struct.Struct(">BBQQ16sQq32s32s")
 """The RFC 9162 leaf-hash prefix (0x00), then the event leaf up to its topic."""
 _PERSON_OBJECT = b'"person":{'
+_NO_LEAF = b"\xff" * 32
+"""The hash of a row whose fields no event leaf can hold: matches no stored hash."""
+_NOT_JSON = b""
+"""The content hash of a state that is not JSON: matches no stored hash."""
 _MICROSECOND = timedelta(microseconds=1)
 MAX_FINDINGS = 50
+_UNCHAINED = (
+    "the row has no hash: it was written, or its hashes removed, around the ledger (with the "
+    "event store's triggers off); the ledger's own writes are always chained"
+)
+_PAYLOAD_EDITED = (
+    "the stored state (payload, writer's timestamp or author) no longer matches its content hash"
+)
 
 
 @dataclass
@@ -54,10 +75,11 @@ class Finding:
     """One thing wrong, at one place."""
 
     problem: str
-    """A slug: ``payload-edited``, ``fields-edited``, ``event-deleted``, ``event-inserted``,
-    ``events-reordered``, ``tail-truncated``, ``unsealed``, ``chain-broken``,
-    ``timestamp-order``, ``checkpoint-root``, ``checkpoint-position``, ``checkpoint-signature``,
-    ``checkpoint-consistency``, ``checkpoint-key``."""
+    """A slug: ``payload-edited``, ``fields-edited``, ``timestamp-edited``, ``event-deleted``,
+    ``event-inserted``, ``events-reordered``, ``tail-truncated``, ``unchained-event``,
+    ``chain-broken``, ``checkpoint-root``, ``checkpoint-position``, ``checkpoint-signature``,
+    ``checkpoint-consistency``, ``checkpoint-key``, ``checkpoint-order``; as a warning only,
+    ``clock-step-back``."""
     detail: str
     position: int | None = None
     leaf_index: int | None = None
@@ -93,8 +115,10 @@ class Finding:
 class Report:
     events: int = 0
     checkpoints: int = 0
+    trusted_checkpoints: int = 0
     findings: list[Finding] = field(default_factory=list)
     more_findings: int = 0
+    warnings: list[Finding] = field(default_factory=list)
     seconds: float = 0.0
     last_position: int = 0
     root_hash: bytes = b""
@@ -116,12 +140,14 @@ class Report:
             "ok": self.ok,
             "events": self.events,
             "checkpoints": self.checkpoints,
+            "trusted_checkpoints": self.trusted_checkpoints,
             "last_position": self.last_position,
             "root_hash": self.root_hash.hex(),
             "seconds": round(self.seconds, 3),
             "events_per_second": round(self.events_per_second),
             "findings": [f.to_json() for f in self.findings],
             "more_findings": self.more_findings,
+            "warnings": [w.to_json() for w in self.warnings],
         }
 
 
@@ -150,12 +176,18 @@ class Scanner:
         self.tree = MerkleTree()
         self.findings: list[Finding] = []
         self.more_findings = 0
+        self.warnings: list[Finding] = []
         self.events = 0
         self._chains: dict[bytes, tuple[int, bytes]] = {}
         self._expected_leaf = 0
         self._last: _Seen | None = None
         self._missing: dict[int, int] = {}  # leaf index reported missing -> finding number
         self._shifted = -1  # the position of the last event found moved one place down
+        # A row without a leaf index and hashes, held until the next row says whether it took
+        # a leaf (its hashes were removed) or not (it was slipped in): (its hash as it would
+        # be, its position, its finding's number).
+        self._held: tuple[bytes, int, int] | None = None
+        self._read_to = BEFORE_THE_LOG
         self._checkpoints = sorted(checkpoints, key=lambda s: s.checkpoint.tree_size)
         self._next_checkpoint = 0
         self.positions = array("q")
@@ -164,6 +196,12 @@ class Scanner:
     @property
     def last_position(self) -> int:
         return self._last.position if self._last else 0
+
+    @property
+    def read_to(self) -> int:
+        """The position of the last row scanned (a row held out of the tree included): the
+        next scan goes on after it."""
+        return self._read_to
 
     def add_checkpoint(self, stored: StoredCheckpoint) -> None:
         """A checkpoint sealed after the scanner started (checked now if already reached)."""
@@ -206,32 +244,54 @@ class Scanner:
         expected = self._expected_leaf
         last_us = self._last.recorded_us if self._last else -(2**63)
         last_row: Row | None = None
+        held = self._held
         for row in rows:
             position, key, version, topic, us, state, leaf, chash, prev, ehash = row
             count += 1
-            content = content_hash(state) if person in state else sha256(state).digest()
+            if held is not None and leaf == expected:
+                self._settle_inserted()  # the row after the unchained one took its leaf
+                held = None
+            sound = True
+            if person in state:
+                try:
+                    redacted, sound = redact_checked(state)
+                    content = sha256(redacted).digest()
+                except orjson.JSONDecodeError:
+                    content = _NOT_JSON
+            else:
+                content = sha256(state).digest()
             if version == 1:
                 expected_prev: bytes | None = genesis
             else:
                 link = get(key)
                 expected_prev = link[1] if link is not None and link[0] == version - 1 else None
-            if not (
-                leaf == expected
-                and expected_prev is not None
-                and prev == expected_prev
-                and content == chash
-                and us >= last_us
-                and ehash
-                == sha256(
-                    pack(0, 1, leaf, position, key, version, us, chash, prev) + topic
-                ).digest()
-            ):
+            try:
+                intact = (
+                    leaf == expected
+                    and expected_prev is not None
+                    and prev == expected_prev
+                    and content == chash
+                    and sound
+                    and us >= last_us
+                    and ehash
+                    == sha256(
+                        pack(0, 1, leaf, position, key, version, us, chash, prev) + topic
+                    ).digest()
+                )
+            except struct.error:  # a field no leaf can hold (a position below 0): forged
+                intact = False
+            if not intact:
                 self.tree.extend(pending)
                 pending.clear()
                 self._expected_leaf = expected
                 if last_row is not None:
                     self._last = _seen(last_row, expected - 1)
-                ehash = self._diagnose(row, content, expected_prev, get(key))
+                diagnosed = self._diagnose(row, content, sound, expected_prev, get(key))
+                held = self._held
+                if diagnosed is None:  # no leaf: not in the tree, held for the next row
+                    chains[key] = (version, held[0] if held else GENESIS)
+                    continue
+                ehash = diagnosed
             chains[key] = (version, ehash)
             add(ehash)
             positions(position)
@@ -245,6 +305,8 @@ class Scanner:
         self._expected_leaf = expected
         if last_row is not None:
             self._last = _seen(last_row, expected - 1)
+        if count:
+            self._read_to = row[0]
         self.events += count
         self._check_reached()
         return count
@@ -255,61 +317,82 @@ class Scanner:
         self,
         row: Row,
         computed_content: bytes,
+        sound: bool,
         expected_prev: bytes | None,
         link: tuple[int, bytes] | None,
-    ) -> bytes:
-        """Report what is wrong with ``row``; the hash to carry on with."""
+    ) -> bytes | None:
+        """Report what is wrong with ``row``; the hash to carry on with (``None``: the row has
+        no leaf index, it is held out of the tree until the next row shows whether it had one).
+        """
         position, key, version, tail, us, _, leaf, chash, prev, ehash = row
         topic = _topic(tail)
+        explained = self._held is not None and self._settle_held(leaf)
         last = self._last
         expected = self._expected_leaf
         problems: list[tuple[str, str]] = []
+        time_back = last is not None and us < last.recorded_us
         if ehash is None or leaf is None or chash is None or prev is None:
-            problems.append(
-                (
-                    "unsealed",
-                    "the row has no hash: it was written around the ledger "
-                    "(with the event store's triggers disabled)",
-                )
-            )
+            problems.append(("unchained-event", _UNCHAINED))
+            if leaf is not None:
+                problems += self._leaf_problems(leaf, expected, last, position)
+            if chash is not None and computed_content != chash:
+                problems.append(("payload-edited", _PAYLOAD_EDITED))
         else:
             problems += self._leaf_problems(leaf, expected, last, position)
-            time_back = last is not None and us < last.recorded_us
-            content_edited = computed_content != chash
             fields_edited = ehash != _event_hash(
                 leaf, position, key, version, us, chash, prev, topic
             )
-            if content_edited:
-                problems.append(
-                    (
-                        "payload-edited",
-                        "the stored state (payload, writer's timestamp or author) no longer "
-                        "matches its content hash",
-                    )
-                )
+            if computed_content != chash:
+                problems.append(("payload-edited", _PAYLOAD_EDITED))
             if fields_edited:
                 problems += self._fields_problems(row, key, us, time_back)
-            elif time_back:
-                problems.append(
-                    (
-                        "timestamp-order",
-                        "recorded_at goes back in time (the database clock rises with the "
-                        "position): the event before it was edited or moved",
-                    )
-                )
             problems += self._chain_problems(version, link, prev, expected_prev)
-        slug = problems[0][0] if problems else "fields-edited"
-        number = self.report(
-            Finding(
-                problem=slug,
-                detail="; ".join(text for _, text in problems) or "a check failed",
-                position=position,
-                leaf_index=leaf,
-                aggregate_id=UUID(bytes=key),
-                version=version,
-                topic=topic,
+        if not sound:
+            problems.append(
+                (
+                    "payload-edited",
+                    "a person's sealed ciphertext no longer matches its digest: the personal "
+                    "data was replaced or edited (the content hash covers the digest, not the "
+                    "ciphertext, so that erasure leaves the chain intact)",
+                )
             )
+        if time_back and not problems:
+            # Every hash checks out: the database's clock stepped back, nothing was edited.
+            self._warn(row, topic, last)
+            explained = True
+        if problems or not explained:
+            slug = problems[0][0] if problems else "fields-edited"
+            number = self.report(
+                Finding(
+                    problem=slug,
+                    detail="; ".join(text for _, text in problems) or "a check failed",
+                    position=position,
+                    leaf_index=leaf,
+                    aggregate_id=UUID(bytes=key),
+                    version=version,
+                    topic=topic,
+                )
+            )
+            self._note_moves(leaf, expected, number, position)
+        else:
+            number = -1
+        computed = _event_hash(
+            leaf if leaf is not None else expected,
+            position,
+            key,
+            version,
+            us,
+            computed_content,
+            expected_prev if expected_prev is not None else GENESIS,
+            topic,
         )
+        if leaf is None:
+            self._held = (computed, position, number)
+            return None
+        return bytes(ehash) if ehash is not None else computed
+
+    def _note_moves(self, leaf: int | None, expected: int, number: int, position: int) -> None:
+        """Remember leaves found missing; a missing leaf turning up later was moved."""
         if leaf is not None and leaf > expected and number >= 0:
             for missing in range(expected, min(leaf, expected + 1000)):
                 self._missing[missing] = number
@@ -322,17 +405,53 @@ class Scanner:
                     f"leaf turns up later (at position {position}): events were reordered; "
                     + earlier.detail
                 )
-        if ehash is not None:
-            return bytes(ehash)
-        return _event_hash(
-            self._expected_leaf,
-            position,
-            key,
-            version,
-            us,
-            computed_content,
-            expected_prev if expected_prev is not None else GENESIS,
-            topic,
+
+    def _settle_held(self, leaf: int | None) -> bool:
+        """The row after an unchained one: did that one hold a leaf? (True if so: then its
+        leaf is this row's gap, and it goes into the tree where it stood.)"""
+        held = self._held
+        self._held = None
+        if held is None or leaf != self._expected_leaf + 1:
+            return False
+        computed, position, number = held
+        self.tree.extend([computed])
+        self.positions.append(position)
+        self._expected_leaf += 1
+        if number >= 0:
+            self.findings[number].detail = (
+                f"its leaf index and hashes were removed around the ledger (it held leaf "
+                f"{self._expected_leaf - 1}: the event after it holds the next one)"
+            )
+        return True
+
+    def _settle_inserted(self) -> None:
+        """The row after an unchained one holds the leaf it would have had: it was slipped in."""
+        held = self._held
+        self._held = None
+        if held is not None and held[2] >= 0:
+            finding = self.findings[held[2]]
+            finding.problem = "event-inserted"
+            finding.detail = (
+                "the row has no hash and took no leaf (the event after it holds the leaf due "
+                "here): it was slipped into the log around the ledger, with the event store's "
+                "triggers off"
+            )
+
+    def _warn(self, row: Row, topic: str, last: _Seen | None) -> None:
+        position, key, version, _, us, *_ = row
+        if len(self.warnings) >= MAX_FINDINGS or last is None:
+            return
+        self.warnings.append(
+            Finding(
+                problem="clock-step-back",
+                detail=f"recorded_at is {(last.recorded_us - us) / 1e6:.6f} s before the event "
+                f"at position {last.position}, and every hash checks out: the database's clock "
+                "was stepped back (an edited recorded_at would not match the event hash)",
+                position=position,
+                aggregate_id=UUID(bytes=key),
+                version=version,
+                topic=topic,
+            )
         )
 
     def _leaf_problems(
@@ -538,6 +657,8 @@ def _event_hash(
     topic: str,
 ) -> bytes:
     topic_bytes = topic.encode()
+    if not (0 <= leaf < 2**64 and 0 <= position < 2**64 and version >= 0):
+        return _NO_LEAF  # no event leaf has such fields: nothing can hash to it
     return hashlib.sha256(
         b"\x00"
         + _FIXED.pack(
@@ -608,20 +729,53 @@ def check_checkpoints(
     return findings
 
 
+def check_trusted(
+    trusted: Sequence[Checkpoint], keys: dict[str, Ed25519PublicKey]
+) -> list[Finding]:
+    """The signatures of checkpoints an auditor kept outside the database."""
+    findings = []
+    for cp in trusted:
+        key = keys.get(cp.key_id)
+        if key is None or not cp.signed_by(key):
+            findings.append(
+                Finding(
+                    "checkpoint-key" if key is None else "checkpoint-signature",
+                    f"the trusted checkpoint of {cp.tree_size} events "
+                    + (
+                        f"is signed by key {cp.key_id}, not by a key given"
+                        if key is None
+                        else "does not verify: its size, root, position or time was changed"
+                    ),
+                    position=cp.last_position,
+                    leaf_index=cp.tree_size - 1,
+                )
+            )
+    return findings
+
+
 def verify(
     rows: Iterable[Row],
     checkpoints: Sequence[StoredCheckpoint],
     keys: dict[str, Ed25519PublicKey],
+    trusted: Sequence[Checkpoint] = (),
 ) -> Report:
-    """Check every event of ``rows`` (the whole log, in order) and every checkpoint."""
+    """Check every event of ``rows`` (the whole log, in order) and every checkpoint.
+
+    ``trusted`` are checkpoints kept outside the database (a copy an auditor saved, the Kafka
+    checkpoint topic): the log must extend each of them like the stored ones — its first
+    ``tree_size`` leaves hash to the signed root — so a log cut short, or rewritten, together
+    with its stored checkpoints is still named (``tail-truncated``, ``checkpoint-root``).
+    """
     started = time.perf_counter()
-    scanner = Scanner(checkpoints)
+    scanner = Scanner([*checkpoints, *(StoredCheckpoint(cp, []) for cp in trusted)])
     scanner.scan(rows)
     scanner.finish()
-    checkpoint_findings = check_checkpoints(checkpoints, keys)
+    checkpoint_findings = check_checkpoints(checkpoints, keys) + check_trusted(trusted, keys)
     report = Report(
         events=scanner.events,
         checkpoints=len(checkpoints),
+        trusted_checkpoints=len(trusted),
+        warnings=scanner.warnings,
         findings=[*scanner.findings, *checkpoint_findings][:MAX_FINDINGS],
         more_findings=scanner.more_findings
         + max(0, len(scanner.findings) + len(checkpoint_findings) - MAX_FINDINGS),

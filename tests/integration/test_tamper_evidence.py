@@ -306,7 +306,7 @@ def test_an_inserted_copy_of_an_event_is_named(
 
 
 @pytest.mark.usefixtures("sealed")
-def test_an_inserted_event_without_hashes_is_named(
+def test_an_event_without_hashes_at_the_end_is_named(
     ledger: SupervisionLedger, database: Database, signer: Signer
 ) -> None:
     with as_superuser(database) as su:
@@ -316,7 +316,26 @@ def test_an_inserted_event_without_hashes_is_named(
             "VALUES (gen_random_uuid(), 1, 'GridCell.Defined', '{}'::bytea)"
         )
     forged = events(database)[-1]
-    assert first_problem(verified(ledger, signer)) == ("unsealed", forged.position)
+    # Last in the log, nothing after it says whether it was slipped in or had its hashes
+    # removed: it is named for what it lacks.
+    assert first_problem(verified(ledger, signer)) == ("unchained-event", forged.position)
+
+
+@pytest.mark.usefixtures("sealed")
+def test_an_event_without_hashes_inserted_in_the_middle_is_named_and_nothing_else(
+    ledger: SupervisionLedger, database: Database, signer: Signer
+) -> None:
+    """As the review found it: a row with no hashes slipped in between sealed events (here at
+    a free position before the first) must be the one named — not an innocent event."""
+    with as_superuser(database) as su:
+        su.execute(
+            "INSERT INTO supervisionledger_events (notification_id, originator_id, "
+            "originator_version, topic, state) "
+            "VALUES (-7, gen_random_uuid(), 1, 'GridCell.Defined', '{}'::bytea)"
+        )
+    report = verified(ledger, signer)
+    assert first_problem(report) == ("event-inserted", -7)
+    assert [f.position for f in report.findings] == [-7]
 
 
 @pytest.mark.usefixtures("sealed")
@@ -506,26 +525,32 @@ def test_the_checkpoint_table_is_append_only(
         conn.execute("DELETE FROM supervisionledger_checkpoints")
 
 
-def test_a_log_written_before_the_chain_is_chained_once_at_start_up(
-    ledger: SupervisionLedger, database: Database, signer: Signer
+def test_a_ledger_starting_on_rows_without_hashes_names_them_and_fills_in_nothing(
+    ledger: SupervisionLedger,
+    database: Database,
+    signer: Signer,
+    sealer: Checkpointer,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """An event store from before the chain: its rows have no hashes until a ledger opens it."""
+    """Start-up used to chain rows without hashes, which laundered a forged row into the
+    chain. Now it only says where the first one is; ``ledger audit chain-legacy`` (see
+    ``test_verify_cli``) is the one explicit way to chain a log from before the chain."""
     from infra.wiring import open_ledger
 
     given_history(ledger, officers=2)
+    assert sealer.seal() is not None
+    target = trainings(database)[1]
     with as_superuser(database) as su:
         su.execute(
             "UPDATE supervisionledger_events SET leaf_index = NULL, content_hash = NULL, "
-            "prev_hash = NULL, event_hash = NULL"
+            "prev_hash = NULL, event_hash = NULL WHERE notification_id >= %s",
+            (target.position,),
         )
-    assert first_problem(verified(ledger, signer))[0] == "unsealed"
-    reopened = open_ledger(database, pool_size=2)
-    try:
-        report = verified(reopened, signer)
-        assert report.ok, [str(f) for f in report.findings]
-        given_history_tail(reopened)  # new events chain on to the backfilled ones
-        assert verified(reopened, signer).ok
-    finally:
-        reopened.close()
-    with psycopg.connect(database.url) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
-        conn.execute("UPDATE supervisionledger_events SET topic = 'x'")  # the guard is back
+    before = rows(database, CHAIN)
+    with caplog.at_level("ERROR", logger="infra.eventstore"):
+        open_ledger(database, pool_size=2).close()
+    assert f"[unchained-event] position {target.position}" in caplog.text
+    assert rows(database, CHAIN) == before
+    assert first_problem(verified(ledger, signer)) == ("unchained-event", target.position)
+    with checkpointer(ledger, database, signer) as fresh, pytest.raises(LogTamperedError):
+        fresh.seal()

@@ -27,8 +27,9 @@ KEYS = {SIGNER.key_id: SIGNER.public_key}
 Row = tuple[Any, ...]
 
 
-def build(owners: list[int]) -> list[Row]:
-    """A log whose n-th event belongs to aggregate ``owners[n]``, hashed as the database does."""
+def build(owners: list[int], times: list[datetime] | None = None, gap: int = 1) -> list[Row]:
+    """A log whose n-th event belongs to aggregate ``owners[n]``, hashed as the database does
+    (written at ``times[n]``, by default 1 ms apart; at position ``gap * n + 1``)."""
     rows: list[Row] = []
     last: dict[UUID, tuple[int, bytes]] = {}
     for n, owner in enumerate(owners):
@@ -37,11 +38,11 @@ def build(owners: list[int]) -> list[Row]:
         state = orjson.dumps({"n": n}, option=orjson.OPT_SORT_KEYS)
         leaf = EventLeaf(
             leaf_index=n,
-            position=n + 1,
+            position=gap * n + 1,
             aggregate_id=aggregate,
             version=version + 1,
             topic="GridCell.Defined",
-            recorded_at=T0 + timedelta(milliseconds=n),
+            recorded_at=times[n] if times else T0 + timedelta(milliseconds=n),
             content_hash=content_hash(state),
             prev_hash=prev,
         )
@@ -129,3 +130,58 @@ def test_a_checkpoint_of_another_log_is_named() -> None:
     other = build([3, 3, 3, 3])
     report = verify(rows, [seal(other)], KEYS)
     assert [f.problem for f in report.findings] == ["checkpoint-root"]
+
+
+# The database's clock stepped back -----------------------------------------------------------
+
+
+def test_a_clock_stepped_back_is_a_warning_not_a_break() -> None:
+    """recorded_at is covered by the event hash; a time that goes back with every hash intact
+    is the database's clock stepped back (NTP, a restored VM), and sealing must go on."""
+    times = [T0, T0 + timedelta(seconds=1), T0 + timedelta(seconds=3), T0 + timedelta(seconds=2)]
+    rows = build([0, 1, 0, 2], times)
+    report = verify(rows, [seal(rows)], KEYS)
+    assert report.ok, [str(f) for f in report.findings]
+    assert [(w.problem, w.position) for w in report.warnings] == [("clock-step-back", 4)]
+
+
+def test_a_timestamp_edited_back_in_time_is_still_named() -> None:
+    rows = build([0, 1, 0, 2])
+    row = list(rows[2])
+    row[4] -= 5_000_000  # five seconds earlier, the hash not recomputed
+    rows[2] = tuple(row)
+    report = verify(rows, [], KEYS)
+    assert report.first is not None
+    assert (report.first.problem, report.first.position) == ("timestamp-edited", 3)
+    assert not report.warnings
+
+
+# Rows without hashes -------------------------------------------------------------------------
+
+
+def unchained(row: Row) -> Row:
+    return (*row[:6], None, None, None, None)
+
+
+@settings(max_examples=60)
+@given(logs, st.data())
+def test_a_row_whose_hashes_were_removed_is_named_alone(owners: list[int], data: Any) -> None:
+    rows = build(owners)
+    checkpoint = seal(rows)
+    n = data.draw(st.integers(0, len(rows) - 2))
+    rows[n] = unchained(rows[n])
+    report = verify(rows, [checkpoint], KEYS)
+    assert [(f.problem, f.position) for f in report.findings] == [("unchained-event", n + 1)]
+    assert report.first is not None and "removed" in report.first.detail
+
+
+@settings(max_examples=60)
+@given(logs, st.data())
+def test_a_row_without_hashes_slipped_in_is_named_alone(owners: list[int], data: Any) -> None:
+    rows = build(owners, gap=2)
+    checkpoint = seal(rows)
+    n = data.draw(st.integers(0, len(rows) - 1))
+    forged = unchained(build([9])[0])
+    rows.insert(n, (rows[n][0] - 1, *forged[1:]))  # the free position before row n
+    report = verify(rows, [checkpoint], KEYS)
+    assert [(f.problem, f.position) for f in report.findings] == [("event-inserted", rows[n][0])]
