@@ -33,7 +33,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from domain.actors import Actor, Role
 from domain.application import SupervisionLedger
 from domain.audit.case_file import CaseFile, to_html, to_markdown
-from domain.audit.history import NothingAsOf, withhold_personal
+from domain.audit.history import NothingAsOf, UnreadableEvent, withhold_personal
 from domain.audit.reads import record_proof_read, record_read
 from domain.values import DISTRICT_ZONE
 from gateway.api import ApiRoute
@@ -44,6 +44,7 @@ from infra.integrity import service
 from infra.integrity.proofs import ConsistencyProofDoc, InclusionProofDoc
 from infra.integrity.signing import Signer
 from infra.integrity.wiring import SigningKeyMissingError, signer_from_settings
+from infra.privacy.sealing import SealTampered
 
 API = "/api/v1/audit"
 READERS = frozenset({Role.AUDITOR, Role.SUPERVISOR, Role.AGENCY_OFFICER, Role.PARTNER})
@@ -165,6 +166,8 @@ def case_file(
         )
     except NothingAsOf as error:
         raise ProblemError(404, "not-yet", "Not found at that point", str(error)) from None
+    except UnreadableEvent as error:
+        raise unreadable_problem(error) from None
     if not replayed.aggregate.readable_by(actor):
         raise _forbidden(kind)
     history = replayed.history
@@ -184,6 +187,28 @@ def case_file(
         exported_at=datetime.now(DISTRICT_ZONE),
         exported_by=f"{actor.principal} ({actor.role.value})",
         read_recorded_in=trail,
+    )
+
+
+def unreadable_problem(error: UnreadableEvent) -> ProblemError:
+    """A stored event that does not load, as a problem naming its position: a sealed personal
+    value that no longer matches its digest (or key) is tampering; anything else, a row the
+    ledger cannot read. Either way the log needs ``ledger verify``, not a retry."""
+    if isinstance(error.cause, SealTampered):
+        return ProblemError(
+            409,
+            "sealed-value-tampered",
+            "A sealed personal value was tampered with",
+            f"the personal data sealed in the event at position {error.position} does not "
+            f"match its digest or key ({error.cause}); run `ledger verify`",
+            position=error.position,
+        )
+    return ProblemError(
+        409,
+        "event-unreadable",
+        "A stored event does not load",
+        f"{error}; run `ledger verify`",
+        position=error.position,
     )
 
 
@@ -394,6 +419,7 @@ def routes() -> list[ApiRoute]:
             roles=READERS,
             query_model=HistoryQuery,
             response_model=CaseFile,
+            extra_statuses=(409,),
             description="`?as_of=` or `?version=` for the state then; `?format=markdown|html` "
             "for a readable case file. Every read is recorded in the reader's audit trail.",
         ),

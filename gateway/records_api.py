@@ -12,14 +12,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from domain.actors import Role
-from domain.audit.history import withhold_personal
+from domain.audit.history import UnreadableEvent, withhold_personal
 from domain.base import Aggregate
 from domain.errors import NotFound
 from gateway.api import ApiRoute
+from gateway.audit_api import unreadable_problem
 from gateway.audit_reads import is_recorded, record_http_read
 from gateway.http import caller, ledger_of, require_role
 from gateway.problems import ProblemError
-from infra.privacy.sealing import ERASED_NAME, persons_in
+from infra.integrity import service
+from infra.privacy.sealing import ERASED_NAME, SealTampered, persons_in
 
 API = "/api/v1"
 READERS = frozenset({Role.SUPERVISOR, Role.AUDITOR, Role.AGENCY_OFFICER, Role.PARTNER})
@@ -64,10 +66,30 @@ def load_readable(request: Request, cls: type[Aggregate], raw_id: str) -> Aggreg
     return aggregate
 
 
+def tampered(request: Request, cls: type[Aggregate]) -> ProblemError:
+    """The problem for a record whose sealed personal data was altered, naming the event (the
+    repository does not say which one: replaying the history finds it)."""
+    ident = UUID(request.path_params["id"])
+    try:
+        service.load_history(ledger_of(request), cls.KIND, ident)
+    except UnreadableEvent as error:
+        return unreadable_problem(error)
+    return ProblemError(
+        409,
+        "sealed-value-tampered",
+        "A sealed personal value was tampered with",
+        f"a sealed personal value of this {cls.KIND} does not match its digest or key; "
+        "run `ledger verify`",
+    )
+
+
 def read_state(request: Request, cls: type[Aggregate]) -> dict[str, Any]:
     """The record's state as ``request``'s caller may see it, the read recorded if it must be
     (``gateway.audit_reads``: the oversight roles, or personal data shown in the clear)."""
-    aggregate = load_readable(request, cls, request.path_params["id"])
+    try:
+        aggregate = load_readable(request, cls, request.path_params["id"])
+    except SealTampered:
+        raise tampered(request, cls) from None
     state = aggregate.state()
     actor = caller(request)
     if actor.role is Role.PARTNER:
@@ -90,7 +112,9 @@ def read_state(request: Request, cls: type[Aggregate]) -> dict[str, Any]:
 
 def record_route(cls: type[Aggregate]) -> ApiRoute:
     async def endpoint(request: Request) -> Response:
-        return JSONResponse(await run_in_threadpool(read_state, request, cls))
+        state = await run_in_threadpool(read_state, request, cls)
+        # The version a command's If-Match names to be refused if the record changed since.
+        return JSONResponse(state, headers={"ETag": f'"{state["version"]}"'})
 
     return ApiRoute(
         method="GET",
@@ -101,6 +125,7 @@ def record_route(cls: type[Aggregate]) -> ApiRoute:
         tag="records",
         roles=READERS,
         response_model=RecordState,
+        extra_statuses=(409,),
     )
 
 

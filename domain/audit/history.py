@@ -105,6 +105,17 @@ class NothingAsOf(LookupError):
     """The record did not exist yet at the moment (or version) asked for."""
 
 
+class UnreadableEvent(Exception):
+    """A stored event of the record does not load (a sealed personal value altered, a payload
+    that no longer fits its class): which event, and why (the cause is ``__cause__``)."""
+
+    def __init__(self, position: int, version: int, cause: Exception) -> None:
+        super().__init__(f"the event at position {position} (version {version}): {cause}")
+        self.position = position
+        self.version = version
+        self.cause = cause
+
+
 def version_as_of(rows: Sequence[StoredRow], moment: datetime) -> int:
     """The version after the last event recorded at or before ``moment``."""
     version = 0
@@ -136,7 +147,8 @@ def replay(
 
     ``version`` or ``as_of`` stop the history there (the aggregate returned beside it is the
     latest, which decides who may read it); ``withhold`` (for readers who may not see
-    individuals' data) rewrites the payloads and states before they are shown.
+    individuals' data) rewrites the payloads and states before they are shown. A row that
+    does not load raises :class:`UnreadableEvent` naming its position.
     """
     if not rows:
         raise NothingAsOf("the record has no events")
@@ -163,7 +175,10 @@ def replay(
             topic=row.topic,
             state=row.state,
         )
-        event = to_domain_event(stored)
+        try:
+            event = to_domain_event(stored)
+        except ValueError as error:  # what a mapper raises for a row it cannot read
+            raise UnreadableEvent(row.position, row.originator_version, error) from error
         aggregate = event.mutate(aggregate)
         if aggregate is None:  # pragma: no cover - only a discarding event returns None
             raise NothingAsOf("the record was discarded")

@@ -1,0 +1,84 @@
+"""A sealed personal value edited in PostgreSQL (its ciphertext no longer matches its digest):
+the history over HTTP and on the CLI, and a GET of the record, answer with a problem naming
+the event's position — not a traceback."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from pathlib import Path
+from uuid import UUID
+
+import orjson
+import pytest
+from typer.testing import CliRunner
+
+from domain.application import SupervisionLedger
+from gateway.cli import app as cli
+from infra.postgres import Database
+from infra.settings import Settings
+from tests.conftest import Clients
+from tests.e2e.test_registry_api import assert_problem
+from tests.integration.test_erasure import EVENTS, SEALED_ENV, given_citizen_case, sealed
+from tests.integrity_helpers import as_superuser
+
+__all__ = ["sealed"]  # the fixture, shared with the erasure tests
+
+
+@pytest.fixture
+def web(sealed: SupervisionLedger, tmp_path: Path) -> Iterator[Clients]:
+    made = Clients(sealed, Settings(data_dir=tmp_path))
+    yield made
+    made.app.state.committer.close()
+
+
+def tamper_with_the_sealed_person(database: Database, case_id: UUID) -> int:
+    """Flip one byte of the case's first event's ciphertext, as an intruder with SQL would;
+    the event's position."""
+    with as_superuser(database) as conn:
+        position, raw = conn.execute(
+            f"SELECT notification_id, state FROM {EVENTS} "  # noqa: S608 - a constant
+            "WHERE originator_id = %s AND originator_version = 1",
+            (case_id,),
+        ).fetchone() or (0, b"")
+        state = orjson.loads(bytes(raw))
+        blob = bytearray(base64.b64decode(state["person"]["sealed"]))
+        blob[-1] ^= 0x01
+        state["person"]["sealed"] = base64.b64encode(bytes(blob)).decode()
+        conn.execute(
+            f"UPDATE {EVENTS} SET state = %s WHERE notification_id = %s",  # noqa: S608
+            (orjson.dumps(state), position),
+        )
+    assert position
+    return int(position)
+
+
+def test_history_and_record_reads_name_the_tampered_event(
+    sealed: SupervisionLedger, web: Clients, database: Database
+) -> None:
+    case_id = given_citizen_case(sealed)
+    assert web.auditor.get(f"/api/v1/audit/penalty-case/{case_id}/history").status_code == 200
+    position = tamper_with_the_sealed_person(database, case_id)
+
+    for client in (web.auditor, web.partner("tangshan")):
+        response = client.get(f"/api/v1/audit/penalty-case/{case_id}/history")
+        body = assert_problem(response, 409, "sealed-value-tampered")
+        assert body["position"] == position
+        assert f"position {position}" in str(body["detail"])
+
+    record = web.office.get(f"/api/v1/penalty-cases/{case_id}")
+    body = assert_problem(record, 409, "sealed-value-tampered")
+    assert body["position"] == position
+
+
+def test_the_command_line_history_says_it_in_one_line(
+    sealed: SupervisionLedger, database: Database, tmp_path: Path
+) -> None:
+    case_id = given_citizen_case(sealed)
+    position = tamper_with_the_sealed_person(database, case_id)
+    env = {"LEDGER_DATABASE_URL": database.url, "LEDGER_DATA_DIR": str(tmp_path), **SEALED_ENV}
+    result = CliRunner().invoke(cli, ["history", "penalty-case", str(case_id)], env=env)
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"position {position}" in result.output
+    assert len(result.output.strip().splitlines()) == 1
