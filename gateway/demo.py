@@ -74,7 +74,12 @@ def load_demo(ledger: SupervisionLedger) -> bool:
         create(ledger, reg.DefineGridCell(code=code, name=name, street=name[:4]))
     for code, name, domains in AGENCIES:
         agency_id = Agency.create_id(code)
-        create(ledger, reg.RegisterAgency(code=code, name=name, domains=domains))
+        create(
+            ledger,
+            reg.RegisterAgency(
+                code=code, name=name, domains=domains, registered_on=date(2020, 1, 1)
+            ),
+        )
         for n in range(1, 4):
             officer_no = f"{code}-{n:03d}"
             officer_id = create(

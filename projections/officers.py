@@ -5,7 +5,12 @@
   certificate an officer held, so "certified on 31 December" is ``issued_on <= day < revoked_on``
   and "issued / revoked in a period, by reason and agency" are plain range queries.
 
-Both are one officer's own state: its events arrive in order, so ``Put`` is safe.
+- ``frontline_history(officer_id, version; effective_on, frontline)``: the flag as registered
+  (``effective_on`` NULL: from the start) and every change with the day it took effect (a change
+  written before the ledger kept that day takes the day it was recorded), so "frontline on 31
+  December" is the latest row in effect that day, whatever changed later.
+
+All are one officer's own state: its events arrive in order, so ``Put`` is safe.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from collections.abc import Iterable
 
 from consumers.envelope import Envelope
 from projections.model import Add, Change, Projection, Put, Table
-from projections.values import day_of, uuid_of
+from projections.values import day_of, district_day, uuid_of
 
 OFFICERS = Table(
     "officers",
@@ -29,11 +34,16 @@ CERTIFICATES = Table(
     fields={"agency_id": "uuid", "issued_on": "date", "revoked_on": "date", "reason": "text"},
     indexes=["(issued_on)", "(revoked_on)"],
 )
+FRONTLINE_HISTORY = Table(
+    "frontline_history",
+    keys={"officer_id": "uuid", "version": "integer"},
+    fields={"effective_on": "date", "frontline": "boolean"},
+)
 
 
 class Officers(Projection):
     NAME = "officers"
-    TABLES = (OFFICERS, CERTIFICATES)
+    TABLES = (OFFICERS, CERTIFICATES, FRONTLINE_HISTORY)
     TOPICS = frozenset(
         {
             "Officer.Registered",
@@ -58,6 +68,11 @@ class Officers(Projection):
                     "frontline": p["frontline"],
                 },
             )
+            yield Put(
+                FRONTLINE_HISTORY,
+                (officer, event.version),
+                {"effective_on": None, "frontline": p["frontline"]},
+            )
         elif topic == "Officer.CertificateIssued":
             yield Put(
                 CERTIFICATES,
@@ -72,5 +87,16 @@ class Officers(Projection):
             )
         elif topic == "Officer.FrontlineChanged":
             yield Put(OFFICERS, (officer,), {"frontline": p["frontline"]})
+            effective = p.get("effective_on")
+            yield Put(
+                FRONTLINE_HISTORY,
+                (officer, event.version),
+                {
+                    "effective_on": (
+                        district_day(event.recorded_at) if effective is None else day_of(effective)
+                    ),
+                    "frontline": p["frontline"],
+                },
+            )
         elif topic == "Officer.TrainingRecorded":
             yield Add(OFFICERS, (officer,), {"training_hours": int(p["hours"])})

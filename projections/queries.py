@@ -75,29 +75,48 @@ def ratio(part: int, whole: int, scale: int = 1) -> float:
 # Officers and agencies ---------------------------------------------------------------------
 
 
-def agencies(conn: Connection) -> int:
-    """Agencies registered in the ledger (their registration carries no date of its own)."""
-    return int(_one(conn, "SELECT count(*) FROM views.agencies")[0])
+def agencies(conn: Connection, day: date | None = None) -> int:
+    """Agencies registered by ``day`` (every registered agency without one)."""
+    return int(
+        _one(
+            conn,
+            # NULL registered_on: registered before the ledger kept the day.
+            "SELECT count(*) FROM views.agencies WHERE %(day)s::date IS NULL"
+            " OR registered_on IS NULL OR registered_on <= %(day)s",
+            {"day": day},
+        )[0]
+    )
 
 
-def agency_list(conn: Connection) -> list[tuple[UUID, str, str]]:
+def agency_list(conn: Connection, day: date | None = None) -> list[tuple[UUID, str, str]]:
+    """Agencies registered by ``day`` (every registered agency without one), by code."""
     return [
         (r[0], r[1], r[2])
-        for r in _rows(conn, "SELECT agency_id, code, name FROM views.agencies ORDER BY code")
+        for r in _rows(
+            conn,
+            "SELECT agency_id, code, name FROM views.agencies "
+            "WHERE %(day)s::date IS NULL OR registered_on IS NULL OR registered_on <= %(day)s"
+            " ORDER BY code",
+            {"day": day},
+        )
     ]
 
 
 def certified_officers(
     conn: Connection, day: date, agency_id: UUID | None = None
 ) -> tuple[int, int]:
-    """Officers holding a certificate active on ``day``, and how many of them are frontline."""
+    """Officers holding a certificate active on ``day``, and how many of them were frontline
+    that day (the flag's latest change in effect by then: later changes do not reach back)."""
     row = _one(
         conn,
-        "SELECT count(*), count(*) FILTER (WHERE o.frontline) FROM "
+        "SELECT count(*), count(*) FILTER (WHERE f.frontline) FROM "
         "(SELECT DISTINCT officer_id, agency_id FROM views.certificates"
         "  WHERE issued_on <= %(day)s AND (revoked_on IS NULL OR revoked_on > %(day)s)) c "
-        "LEFT JOIN views.officers o USING (officer_id) WHERE true"
-        " AND (%(agency_id)s::uuid IS NULL OR c.agency_id = %(agency_id)s)",
+        "LEFT JOIN LATERAL (SELECT h.frontline FROM views.frontline_history h"
+        "  WHERE h.officer_id = c.officer_id"
+        "  AND (h.effective_on IS NULL OR h.effective_on <= %(day)s)"
+        "  ORDER BY h.effective_on DESC NULLS LAST, h.version DESC LIMIT 1) f ON true "
+        "WHERE %(agency_id)s::uuid IS NULL OR c.agency_id = %(agency_id)s",
         {"day": day, "agency_id": agency_id},
     )
     return int(row[0]), int(row[1])
@@ -232,7 +251,7 @@ def indicators(
         "SELECT count(*), count(*) FILTER (WHERE EXISTS ("
         "  SELECT 1 FROM views.agency_acts_monthly m WHERE m.agency_id = g.agency_id"
         "  AND m.month BETWEEN %(first_month)s AND %(last_month)s"
-        ")) FROM views.agencies g WHERE true"
+        ")) FROM views.agencies g WHERE (g.registered_on IS NULL OR g.registered_on <= %(day)s)"
         " AND (%(agency_id)s::uuid IS NULL OR g.agency_id = %(agency_id)s)",
         params,
     )
@@ -293,7 +312,7 @@ def indicators_by_agency(conn: Connection, first: date, last: date) -> dict[UUID
         )
     }
     result: dict[UUID, Indicators] = {}
-    for agency_id, _, _ in agency_list(conn):
+    for agency_id, _, _ in agency_list(conn, last):
         certified, participating = officers.get(agency_id, (0, 0))
         result[agency_id] = Indicators(
             first=first,

@@ -2,8 +2,9 @@
 penalty-exemption lists, and how many entities are registered.
 
 Every row is one aggregate's own state (``Put``), so arrival order across aggregates does not
-matter. ``Agency.Registered`` carries no date of its own (an agency exists from its
-registration in the ledger on), so the report counts every registered agency.
+matter. ``Agency.Registered`` carries the day the agency enforces from (``registered_on``),
+so a year's report counts the agencies registered by its last day; an agency registered before
+the ledger kept that day has none (NULL) and counts in every year.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from collections.abc import Iterable
 
 from consumers.envelope import Envelope
 from projections.model import Add, Change, Projection, Put, Table
-from projections.values import day_of
+from projections.values import day_of, day_or_none
 
 AGENCIES = Table(
     "agencies",
     keys={"agency_id": "uuid"},
-    fields={"code": "text", "name": "text", "domains": "text[]"},
+    fields={"code": "text", "name": "text", "domains": "text[]", "registered_on": "date"},
 )
 GRID_CELLS = Table(
     "grid_cells",
@@ -68,7 +69,12 @@ class Registers(Projection):
             yield Put(
                 AGENCIES,
                 (event.aggregate_id,),
-                {"code": p["code"], "name": p["name"], "domains": list(p["domains"])},
+                {
+                    "code": p["code"],
+                    "name": p["name"],
+                    "domains": list(p["domains"]),
+                    "registered_on": day_or_none(p.get("registered_on")),
+                },
             )
             yield Add(REGISTER_COUNTS, ("agencies",), {"n": 1})
         elif topic == "Agency.DomainsChanged":

@@ -4,11 +4,11 @@ from the views alone.
 ``compute_report(url, year)`` returns the figures under the report's JSON keys (and a few
 more, listed in ``EXTRA_KEYS``), all read in one snapshot of the views. What each counts:
 
-- ``agencies``: agencies registered in the ledger (``Agency.Registered`` carries no date, so
-  this is every registered agency, whatever the year asked about);
+- ``agencies``: agencies registered by 31 December of the year (``registered_on``; one
+  registered before the ledger kept that day counts in every year);
 - ``certified_officers``: officers holding an enforcement certificate active on 31 December of
   the year (issued on or before it, not revoked by it); ``frontline_officers``: those of them
-  marked frontline (their flag as it stands now);
+  frontline that day (the flag as registered or last changed with effect by then);
 - ``certificates_issued`` / ``certificates_revoked``: by the date on the event, in the year;
 - ``inspections``: concluded in the year (the district's calendar day of ``concluded_at``),
   not refused by the entity; a joint inspection of several agencies counts once;
@@ -20,7 +20,8 @@ more, listed in ``EXTRA_KEYS``), all read in one snapshot of the views. What eac
   corrections) ÷ certified officers, rounded half up to one decimal;
 - ``participation_rate``: certified officers named on at least one of those acts in the year ÷
   certified officers; ``performance_rate``: agencies with at least one of those acts in the
-  year (leading or taking part) ÷ agencies — both percentages to one decimal (100.0);
+  year (leading or taking part) ÷ agencies registered by its last day — both percentages to
+  one decimal (100.0);
 - ``plans``: inspection plans of the year (the plan's ``year``), every kind;
   ``plans_double_random``, ``plans_special`` and ``joint_random_tasks`` by kind;
 - ``case_files_reviewed``: case-file reviews first scored in the year (``reviewed_on``);
@@ -207,7 +208,7 @@ def _figures(conn: queries.Connection, year: int) -> Figures:
     coverage = queries.patrol_coverage(conn, first, last)
     cross = queries.cross_regional_cases(conn, first, last)
     figures: Figures = {
-        "agencies": queries.agencies(conn),
+        "agencies": queries.agencies(conn, last),
         "certified_officers": certified,
         "frontline_officers": frontline,
         "certificates_issued": certificates.issued,

@@ -15,6 +15,8 @@ from domain.registry.uscc import check_character
 from domain.values import CreditRating, EnforcementDomain
 
 CERTIFIED_ON = date(2022, 1, 1)
+REGISTERED_ON = date(2020, 1, 1)
+"""Agencies enforce from this day: before every year the tests report on."""
 
 
 def uscc(seq: int, division: str = "120116") -> str:
@@ -29,7 +31,10 @@ def given_agency(
     domains: tuple[EnforcementDomain, ...] = (EnforcementDomain.MARKET,),
 ) -> UUID:
     return ledger.execute(
-        reg.RegisterAgency(code=code, name=f"{code} bureau", domains=list(domains)), SYSTEM
+        reg.RegisterAgency(
+            code=code, name=f"{code} bureau", domains=list(domains), registered_on=REGISTERED_ON
+        ),
+        SYSTEM,
     ).id
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -34,6 +35,10 @@ class Agency(Aggregate):
         code: str
         name: str
         domains: list[EnforcementDomain]
+        # The day the agency enforces from, so a closed year's report counts only the
+        # agencies of that year. None: registered before the ledger kept the day (such an
+        # agency counts in every year, as it did then).
+        registered_on: date | None = None
 
     class DomainsChanged(Aggregate.Event):
         domains: list[EnforcementDomain]
@@ -47,10 +52,17 @@ class Agency(Aggregate):
         return natural_id("agency", code)
 
     @event(Registered)
-    def __init__(self, code: str, name: str, domains: list[EnforcementDomain]) -> None:
+    def __init__(
+        self,
+        code: str,
+        name: str,
+        domains: list[EnforcementDomain],
+        registered_on: date | None = None,
+    ) -> None:
         self.code = code
         self.name = name
         self.domains = list(domains)
+        self.registered_on = registered_on
         self.major_decisions: list[MajorDecisionItem] = []
         self.major_decision_list_version = 0
 

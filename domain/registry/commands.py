@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import AfterValidator, Field
 
-from domain.commands import AGENCY_OR_OFFICE, OFFICE, Code, Command, Name, Text
+from domain.commands import AGENCY_OR_OFFICE, OFFICE, ActDay, Code, Command, Name, Text
 from domain.registry import uscc
 from domain.registry.agency import MajorDecisionItem
 from domain.registry.exemption_list import ExemptionItem
@@ -25,6 +25,9 @@ class RegisterAgency(Command):
     code: Code
     name: Name
     domains: list[EnforcementDomain] = Field(min_length=1, max_length=16)
+    registered_on: ActDay | None = Field(
+        default=None, description="The day it enforces from (default: today)."
+    )
 
 
 class ChangeAgencyDomains(Command):
@@ -84,6 +87,9 @@ class SetFrontline(Command):
     ROLES = AGENCY_OR_OFFICE
     officer_id: UUID
     frontline: bool
+    effective_on: ActDay | None = Field(
+        default=None, description="The day the change takes effect (default: today)."
+    )
 
 
 class RecordTraining(Command):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from domain.application import UnitOfWork, handles
 from domain.errors import AlreadyExists, RuleViolation
 from domain.registry import commands as c
@@ -11,6 +13,7 @@ from domain.registry.exemption_list import ExemptionList
 from domain.registry.grid_cell import GridCell
 from domain.registry.inspection_item import InspectionItem
 from domain.registry.officer import CertificateNumber, Officer
+from domain.values import local_date
 
 
 @handles(c.RegisterAgency)
@@ -18,7 +21,10 @@ def register_agency(uow: UnitOfWork, cmd: c.RegisterAgency) -> Agency:
     ident = Agency.create_id(cmd.code)
     if uow.exists(ident):
         raise AlreadyExists("agency", cmd.code)
-    return uow.add(Agency(code=cmd.code, name=cmd.name, domains=cmd.domains))
+    registered_on = cmd.registered_on or local_date(datetime.now(UTC))
+    return uow.add(
+        Agency(code=cmd.code, name=cmd.name, domains=cmd.domains, registered_on=registered_on)
+    )
 
 
 @handles(c.ChangeAgencyDomains)
@@ -76,7 +82,8 @@ def set_frontline(uow: UnitOfWork, cmd: c.SetFrontline) -> Officer:
     officer = uow.get(Officer, cmd.officer_id)
     uow.actor.require_agency(officer.agency_id)
     if officer.frontline != cmd.frontline:
-        officer.set_frontline(frontline=cmd.frontline)
+        effective_on = cmd.effective_on or local_date(datetime.now(UTC))
+        officer.set_frontline(frontline=cmd.frontline, effective_on=effective_on)
     return officer
 
 

@@ -43,6 +43,9 @@ class Officer(Aggregate):
 
     class FrontlineChanged(Aggregate.Event):
         frontline: bool
+        # The day the change takes effect, so a closed year keeps its frontline count. None:
+        # written before the ledger kept the day (the projections take the day it was recorded).
+        effective_on: date | None = None
 
     class TrainingRecorded(Aggregate.Event):
         course: str
@@ -112,7 +115,7 @@ class Officer(Aggregate):
         ]
 
     @event(FrontlineChanged)
-    def set_frontline(self, frontline: bool) -> None:
+    def set_frontline(self, frontline: bool, effective_on: date | None = None) -> None:
         self.frontline = frontline
 
     @event(TrainingRecorded)

@@ -41,7 +41,12 @@ def registry_phases(
         Phase("grid", world.grid, _grid_cell),
         Phase("inspection list", [i for items in world.items.values() for i in items], _item),
         Phase("exemption lists", lists, partial(_exemption_list, in_force=in_force)),
-        Phase("agencies", world.agencies, _agency),
+        # Registered long before the year: the oldest certificates are twelve years old.
+        Phase(
+            "agencies",
+            world.agencies,
+            partial(_agency, registered_on=date(max(2000, year.profile.year - 13), 1, 1)),
+        ),
         Phase("officers", world.officers, _officer),
         Phase("entities", world.entities, _entity),
         Phase("revocations", [o for o in world.officers if o.revoked_on], _revocation),
@@ -81,10 +86,15 @@ def clerk(agency: SimAgency) -> SimOfficer:
     return agency.stable[0]
 
 
-def _agency(agency: SimAgency) -> list[Step]:
+def _agency(agency: SimAgency, registered_on: date) -> list[Step]:
     return [
         (
-            reg.RegisterAgency(code=agency.code, name=agency.name, domains=list(agency.domains)),
+            reg.RegisterAgency(
+                code=agency.code,
+                name=agency.name,
+                domains=list(agency.domains),
+                registered_on=registered_on,
+            ),
             OFFICE,
         ),
         (

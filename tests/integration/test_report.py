@@ -183,7 +183,7 @@ def given_a_small_year(ledger: SupervisionLedger, database: Database) -> SmallYe
     def draw(plan_id: UUID, entity_id: UUID, officers: list[UUID]) -> None:
         run(
             ledger,
-            plan.DrawDoubleRandom(
+            plan.DrawDoubleRandomSeeded(
                 plan_id=plan_id,
                 candidate_entity_ids=[entity_id],
                 candidate_officer_ids=officers,
@@ -501,3 +501,38 @@ def test_the_command_line_prints_the_report_in_json_and_markdown(small_year: Sma
     assert "行政" not in english.stdout
     wrong = runner.invoke(app, ["report", "--year", "1999"], env=env)
     assert wrong.exit_code == 2
+
+
+def test_a_closed_year_s_report_is_not_moved_by_later_unrelated_events(
+    pg_server: Database,
+) -> None:
+    with small_year_in(pg_server) as year:
+        before = compute_report(year.database.url, 2023)
+        next_year = compute_report(year.database.url, 2024)
+        # Given, years later: a new agency, an officer leaving the front line, another joining
+        # it, and one whose change took effect back in 2023 — all recorded today.
+        run(year.ledger, reg.RegisterAgency(code="NEW", name="新设局", domains=["market"]))
+        run(year.ledger, reg.SetFrontline(officer_id=year.officers["MSA-1"], frontline=False))
+        run(year.ledger, reg.SetFrontline(officer_id=year.officers["ECO-2"], frontline=True))
+        run(
+            year.ledger,
+            reg.SetFrontline(
+                officer_id=year.officers["URB-2"], frontline=True, effective_on=date(2024, 1, 1)
+            ),
+        )
+        follower = follower_for(year.ledger, year.database)
+        follower.catch_up()
+        follower.close()
+
+        # Then 2023 reads as it did, and the changes count from the day they took effect.
+        assert compute_report(year.database.url, 2023) == before
+        today = datetime.now(UTC).astimezone(DISTRICT_ZONE).year
+        now = compute_report(year.database.url, today)
+        assert now["agencies"] == before["agencies"] + 1
+        # URB-2's change took effect on 1 January 2024: that year has one frontline more.
+        later = compute_report(year.database.url, 2024)
+        assert later["frontline_officers"] == next_year["frontline_officers"] + 1
+        assert later["agencies"] == next_year["agencies"]
+        # A year before any agency was registered has none, and no performance to rate.
+        empty = compute_report(year.database.url, 2001)
+        assert (empty["agencies"], empty["performance_rate"]) == (0, 0.0)

@@ -14,7 +14,7 @@ from domain.registry.exemption_list import ExemptionItem, ExemptionList
 from domain.registry.grid_cell import GridCell
 from domain.registry.inspection_item import InspectionItem
 from domain.registry.officer import Officer
-from domain.values import EnforcementDomain, RevocationReason
+from domain.values import DISTRICT_ZONE, EnforcementDomain, RevocationReason
 from projections.officers import Officers
 from projections.registers import Registers
 from tests.builders import uscc
@@ -53,8 +53,29 @@ def test_an_officer_s_certificates_are_kept_whole_with_their_dates_and_reasons()
     }
 
 
+def test_the_frontline_flag_keeps_its_history_with_the_day_each_change_took_effect() -> None:
+    officer = Officer(officer_no="O-1", name="张三", agency_id=uuid4(), frontline=True)
+    officer.set_frontline(False, effective_on=date(2023, 5, 1))
+    officer.set_frontline(True)  # as stored before the ledger kept the day: none
+    log = EventLog()
+    log.add(officer)
+    envelopes = log.envelopes
+    tables = fold_all(envelopes, [Officers()])
+    recorded = envelopes[-1].recorded_at.astimezone(DISTRICT_ZONE).date()
+    assert tables["frontline_history"] == {
+        (officer.id, 1): {"effective_on": None, "frontline": True},
+        (officer.id, 2): {"effective_on": date(2023, 5, 1), "frontline": False},
+        (officer.id, 3): {"effective_on": recorded, "frontline": True},
+    }
+
+
 def test_the_registers_hold_agencies_cells_items_and_lists_in_force() -> None:
-    agency = Agency(code="MSA", name="市场监管局", domains=[EnforcementDomain.MARKET])
+    agency = Agency(
+        code="MSA",
+        name="市场监管局",
+        domains=[EnforcementDomain.MARKET],
+        registered_on=date(2019, 1, 1),
+    )
     agency.change_domains([EnforcementDomain.MARKET, EnforcementDomain.HEALTH])
     cell = GridCell(code="G-001", name="一网格", street="新港街道")
     item = InspectionItem(
@@ -73,7 +94,12 @@ def test_the_registers_hold_agencies_cells_items_and_lists_in_force() -> None:
     log.add(agency, cell, item, listed, *entities)
     tables = fold_all(log.envelopes, [Registers()])
     assert tables["agencies"] == {
-        (agency.id,): {"code": "MSA", "name": "市场监管局", "domains": ["market", "health"]}
+        (agency.id,): {
+            "code": "MSA",
+            "name": "市场监管局",
+            "domains": ["market", "health"],
+            "registered_on": date(2019, 1, 1),
+        }
     }
     assert tables["grid_cells"] == {
         ("G-001",): {"grid_cell_id": cell.id, "name": "一网格", "street": "新港街道"}
