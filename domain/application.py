@@ -71,6 +71,22 @@ class Rejection(Exception):
         self.record = record
 
 
+class StaleVersion(ConcurrencyConflict):
+    """The caller named the version of the record it decided on (``If-Match``), and the record
+    has changed since: nothing of the command was written."""
+
+    title = "Record changed since the version you read"
+    rule = "expected-version-current"
+
+    def __init__(self, kind: str, ident: UUID, expected: int, current: int) -> None:
+        super().__init__(
+            f"the {kind} {ident} is at version {current}, not {expected} as expected; "
+            "nothing was written — read it again and decide again"
+        )
+        self.expected = expected
+        self.current = current
+
+
 class RecordedRefusal(RuleViolation):
     """A rule violation whose refusal was written as an event (``refusal_id``)."""
 
@@ -142,6 +158,13 @@ class UnitOfWork:
             return copy.deepcopy(staged)
         return self._ledger.load(ident)
 
+    def version_before(self, aggregate: Aggregate) -> int:
+        """The version ``aggregate`` had before this command (0 if this command created it)."""
+        if aggregate.id in self.created:
+            return 0
+        triggered = len(aggregate.pending_events) - self._pending_before[aggregate.id]
+        return int(aggregate.version) - triggered
+
     def get_each(self, cls: type[A], idents: Iterable[UUID]) -> list[A]:
         """The aggregates named, each once, in the order named (``NotFound`` for an unknown one)."""
         return [self.get(cls, ident) for ident in dict.fromkeys(idents)]
@@ -202,6 +225,10 @@ class Request:
     actor: Actor
     idempotency_key: str | None = None
     correlation_id: str | None = None
+    expected_version: int | None = None
+    """The version of the command's record the caller decided on (HTTP ``If-Match``): the
+    command is refused (``StaleVersion``) unless the record is still at that version. Without
+    it a command that lost a race is decided again on the current state."""
 
     @property
     def digest(self) -> str:
@@ -361,6 +388,13 @@ class SupervisionLedger(Application[UUID]):
             except DomainError as error:
                 return error
             else:
+                expected = request.expected_version
+                if expected is not None and uow.version_before(primary) != expected:
+                    # Checked on the state the command was decided on: in a batch, after the
+                    # commands before it; after a clash, on the store's current state.
+                    return StaleVersion(
+                        primary.KIND, primary.id, expected, uow.version_before(primary)
+                    )
                 outcome = Accepted(
                     id=primary.id,
                     kind=primary.KIND,
@@ -425,6 +459,7 @@ __all__ = [
     "RecordedRefusal",
     "Rejection",
     "Request",
+    "StaleVersion",
     "SupervisionLedger",
     "UnitOfWork",
     "handles",

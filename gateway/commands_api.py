@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from functools import cache
+from uuid import UUID
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -13,7 +15,13 @@ from domain.commands import Accepted, Command
 from domain.errors import DomainError
 from gateway.api import ApiRoute
 from gateway.committer import Committer
-from gateway.http import correlation_id, idempotency_key, json_body, require_role
+from gateway.http import (
+    correlation_id,
+    expected_version,
+    idempotency_key,
+    json_body,
+    require_role,
+)
 from gateway.metrics import COMMAND_ENDPOINTS
 from gateway.problems import ProblemError
 
@@ -22,6 +30,18 @@ API = "/api/v1"
 
 def snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+@cache
+def _collections() -> dict[str, str]:
+    from gateway.records_api import aggregate_classes
+
+    return {cls.KIND: cls.COLLECTION for cls in aggregate_classes()}
+
+
+def record_url(kind: str, ident: UUID) -> str:
+    """Where the record a command created is read (``GET``)."""
+    return f"{API}/{_collections()[kind]}/{ident}"
 
 
 def command_route(command_type: type[Command]) -> ApiRoute:
@@ -46,14 +66,24 @@ def command_route(command_type: type[Command]) -> ApiRoute:
         command = command_type.model_validate(body)
         committer: Committer = request.app.state.committer
         accepted = await committer.submit(
-            CommandRequest(command, actor, idempotency_key(request), correlation_id(request))
+            CommandRequest(
+                command,
+                actor,
+                idempotency_key(request),
+                correlation_id(request),
+                expected_version(request),
+            )
         )
         if isinstance(accepted, DomainError):
             raise accepted
+        headers = {"ETag": f'"{accepted.version}"'}
+        if accepted.created:
+            headers["Location"] = record_url(accepted.kind, accepted.id)
         return Response(  # serialised by pydantic directly: no dict between
             accepted.model_dump_json(),
             status_code=201 if accepted.created else 200,
             media_type="application/json",
+            headers=headers,
         )
 
     COMMAND_ENDPOINTS[endpoint] = (method, area, snake(command_type.__name__))
@@ -74,4 +104,5 @@ def command_route(command_type: type[Command]) -> ApiRoute:
 
 
 def routes() -> list[ApiRoute]:
-    return [command_route(t) for t in sorted(HANDLERS, key=lambda t: t.ROUTE)]
+    # A command without a ROUTE is the ledger's own (a seeded draw): never served over HTTP.
+    return [command_route(t) for t in sorted(HANDLERS, key=lambda t: t.ROUTE) if t.ROUTE]

@@ -119,6 +119,27 @@ def idempotency_key(request: Request) -> str | None:
     return key
 
 
+ETAG = re.compile(r'^"(0|[1-9][0-9]{0,17})"$')
+
+
+def expected_version(request: Request) -> int | None:
+    """The record version named by ``If-Match: "<version>"`` (the ``ETag`` of a record's GET),
+    or ``None`` without the header (or with ``*``: any current version)."""
+    value = request.headers.get("if-match")
+    if value is None or value.strip() == "*":
+        return None
+    match = ETAG.match(value.strip())
+    if match is None:
+        raise ProblemError(
+            422,
+            "invalid-request",
+            "Invalid request",
+            'If-Match: one version in quotes, as the record\'s ETag gives it (e.g. "3")',
+            errors=[{"loc": ["header", "If-Match"], "msg": "not a version", "type": "if_match"}],
+        )
+    return int(match.group(1))
+
+
 def correlation_id(request: Request) -> str | None:
     value = request.headers.get("x-correlation-id")
     if value is None:

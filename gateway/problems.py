@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from domain.application import RecordedRefusal
+from domain.application import RecordedRefusal, StaleVersion
 from domain.errors import (
     AlreadyExists,
     ConcurrencyConflict,
@@ -52,6 +52,8 @@ class ProblemError(Exception):
 
 # Domain error class -> (HTTP status, problem type slug). Most specific first.
 DOMAIN_STATUS: list[tuple[type[DomainError], int, str]] = [
+    # If-Match named a version the record has left: RFC 9110's 412 Precondition Failed.
+    (StaleVersion, 412, "concurrent-change"),
     (RuleViolation, 409, "rule-violation"),
     (AlreadyExists, 409, "already-exists"),
     (ConcurrencyConflict, 409, "concurrent-change"),
@@ -87,8 +89,10 @@ def domain_problem(request: Request, error: DomainError) -> JSONResponse:
     for cls, status, slug in DOMAIN_STATUS:
         if isinstance(error, cls):
             extra: dict[str, Any] = {}
-            if isinstance(error, RuleViolation):
+            if isinstance(error, RuleViolation | StaleVersion):
                 extra["rule"] = error.rule
+            if isinstance(error, StaleVersion):
+                extra["current_version"] = error.current
             if isinstance(error, RecordedRefusal):
                 extra["refusal_id"] = str(error.refusal_id)
             return problem_response(request, status, slug, error.title, error.message, **extra)
