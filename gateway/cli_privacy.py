@@ -1,11 +1,14 @@
 """``ledger privacy …``: find a person's subject id, and erase a subject's personal data.
 
-``ledger privacy subject --id-number 12010119900101123X`` prints the subject ids a person may
-have been recorded under (by id number; by name and phone when no id number was recorded),
-whether each still has a data key, the events whose personal data is sealed under it, and the
-erasures recorded. ``ledger privacy erase --subject … --ground … --reference … --authorised-by
-…`` destroys the subject's keys and records the erasure as an event (see
-``infra/privacy/erasure.py``); it is safe to run again after a failure.
+``ledger privacy subject --id-number 12010119900101123X`` prints the subject ids a person is
+recorded under (by id number; by name and phone when no id number was recorded), whether each
+still has a data key, the events whose personal data is sealed under it, and the erasures
+recorded. Once a person is erased the details find nothing (the vault forgot the link);
+``--subject ID`` shows what the ledger holds under a subject id, erased or not.
+
+``ledger privacy erase --subject … --ground … --reference … --authorised-by …`` destroys the
+subject's keys and records the erasure as an event (see ``infra/privacy/erasure.py``); it is
+safe to run again after a failure.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from domain.application import SupervisionLedger
 from domain.errors import DomainError
 from gateway.command_line import fail, open_or_exit
 from infra.eventstore import LedgerRecorder
-from infra.privacy.erasure import ErasureGround, erase, subject_report
+from infra.privacy.erasure import SUBJECT, ErasureGround, erase, subject_report
 from infra.privacy.vault import KeyVault
 
 privacy_app = typer.Typer(
@@ -42,21 +45,34 @@ def subject(
     ] = None,
     name: Annotated[str | None, typer.Option(help="The person's name (as recorded).")] = None,
     phone: Annotated[str | None, typer.Option(help="The person's phone (as recorded).")] = None,
+    subject_id: Annotated[
+        str | None,
+        typer.Option("--subject", help="A subject id (an erasure record's, a partner's)."),
+    ] = None,
     json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """The subject ids a person may be recorded under, and what the ledger holds of each."""
-    if not id_number and not name:
-        raise fail("give --id-number, or --name (with --phone if one was recorded)", 2)
+    """The subject ids a person is recorded under, and what the ledger holds of each."""
+    if not id_number and not name and not subject_id:
+        raise fail(
+            "give --id-number, or --name (with --phone if one was recorded), or --subject", 2
+        )
+    if subject_id is not None and not SUBJECT.match(subject_id):
+        raise fail(f"{subject_id!r} is not a subject id (32 hexadecimal digits)", 2)
     ledger, vault, table = _open()
     try:
-        candidates = vault.candidate_subjects(id_number=id_number, name=name, phone=phone)
-        reports = [subject_report(vault, s, table) for s in candidates]
+        candidates = [subject_id] if subject_id else []
+        if id_number or name:
+            candidates += vault.candidate_subjects(id_number=id_number, name=name, phone=phone)
+        reports = [subject_report(vault, s, table) for s in dict.fromkeys(candidates)]
     finally:
         vault.close()
         ledger.close()
     if json:
         typer.echo(orjson.dumps([r.to_json() for r in reports], option=orjson.OPT_INDENT_2))
         return
+    if not reports:
+        # An erased person is not findable by their details any more (the vault forgot them).
+        typer.echo("no subject is recorded under these details (never recorded, or erased)")
     for report in reports:
         typer.echo(
             f"subject {report.subject}: {len(report.events)} events, "

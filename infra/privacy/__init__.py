@@ -2,12 +2,12 @@
 
 The design in one paragraph: every event field named ``person`` (``domain.personal.
 PersonalData``) is stored *sealed* — ``{"subject", "sealed", "digest"}`` — where ``subject`` is
-a pseudonym of the individual (an HMAC of the normalised id number, or of the name and phone
-when no id number is known, under a secret kept in a table of its own, never in the log),
-``sealed`` is the AES-256-GCM ciphertext of the data under a key of that subject, and
+a pseudonym of the individual (random, given on first sealing; the vault finds it from the
+person's id number — or name and phone — through a keyed lookup kept beside the keys, never in
+the log, and forgets that link on erasure), ``sealed`` is the AES-256-GCM ciphertext of the data under a key of that subject, and
 ``digest`` the SHA-256 of that ciphertext. The event store, the hash chains, the Merkle
 checkpoints and the Kafka topics only ever hold ciphertext and digests. A lawful erasure
-destroys the subject's keys: the ciphertext stays where it is (nothing in the append-only log
+destroys the subject's keys and the link: the ciphertext stays where it is (nothing in the append-only log
 is rewritten, so chains and proofs stay valid) but can never be decrypted again, and reading
 such an event yields the person as :data:`ERASED`.
 

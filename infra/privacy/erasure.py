@@ -1,9 +1,11 @@
 """A lawful erasure of an individual's personal data, and its record.
 
-``erase`` destroys the subject's data keys and records the erasure as an event of its own
-(``PersonalDataErasure.Recorded``): which subject (its pseudonym, never the personal data), on
-what legal ground, under which request or decision, authorised by whom, which keys were
-destroyed; when, by the database's clock, and by which principal, as for every event.
+``erase`` destroys the subject's data keys (and the vault's link from the person to the
+subject: after it, no one can find the subject from the person's id number) and records the
+erasure as an event of its own (``PersonalDataErasure.Recorded``): which subject (its
+pseudonym, never the personal data), on what legal ground, under which request or decision,
+authorised by whom, which keys were destroyed; when, by the database's clock, and by which
+principal, as for every event.
 
 Atomicity: the keys are deleted in a vault transaction that commits only after the record was
 written, so there is never an erasure without its record. A crash between the two commits
@@ -124,7 +126,7 @@ def erase(
     ident = PersonalDataErasure.create_id(subject, reference)
     if ident in ledger.repository:
         earlier: PersonalDataErasure = ledger.repository.get(ident)
-        leftover = vault.destroy_keys([bytes.fromhex(k) for k in earlier.keys_destroyed])
+        leftover = vault.destroy_keys(subject, [bytes.fromhex(k) for k in earlier.keys_destroyed])
         return ErasureOutcome(ident, subject, leftover, already_recorded=True)
     meta = EventMeta(
         principal=actor.principal,

@@ -1,11 +1,24 @@
-"""Subject ids: stable pseudonyms of individuals.
+"""Subject ids: pseudonyms of individuals, and the lookup keys that find them.
 
-A subject id is ``HMAC-SHA256(secret, what identifies the person)`` cut to 128 bits, in hex.
+A subject id is 128 random bits, in hex, given to an individual the first time the ledger
+seals their data (``infra.privacy.vault``). It is random, not derived from the person, so that
+once the vault forgets it nothing can lead from the person back to it: the vault finds a
+person's subject through a *lookup key*, ``HMAC-SHA256(secret, "lookup|" + what identifies
+the person)``, kept only in the vault (never in the log), and an erasure deletes the lookup
+row with the data key. After an erasure the log still shows a subject's events as one
+subject's, but no one — not even the office with the vault's secret — can compute from an id
+number which subject that was.
+
 What identifies the person is the normalised id number when one is known, else the normalised
-name with the phone's digits, else the name alone. Keyed, because an unkeyed hash of an
-18-character resident id number (birth date, region code, a 3-digit sequence) is reversible by
-enumeration; with the key kept out of the log, a reader of the log or of a partner topic can
-link a subject's records but not name the subject.
+name with the phone's digits, else the name alone. The lookup is keyed, because an unkeyed
+hash of an 18-character resident id number (birth date, region code, a 3-digit sequence) is
+reversible by enumeration.
+
+Before random subjects, the subject id *was* ``HMAC-SHA256(secret, material)`` cut to 128 bits
+(:func:`subject_id`): events sealed then carry it, and the vault still finds such a subject by
+it while the subject has a live key (so it can be erased); after its erasure the link from the
+id number to those older events can still be computed by whoever holds the secret — a limit of
+data sealed before the change, documented in docs/partners-and-personal-data.md.
 
 The same person given once with and once without an id number gets two subject ids: an
 erasure request names the person by what the ledger recorded, and ``ledger privacy subject``
@@ -16,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import unicodedata
 from collections.abc import Mapping
 from typing import Any
@@ -63,5 +77,15 @@ def candidate_materials(
 
 
 def subject_id(secret: bytes, material: str) -> str:
+    """The subject id of data sealed before random subjects (see the module's notes)."""
     digest = hmac.new(secret, material.encode(), hashlib.sha256).digest()
     return digest[:SUBJECT_BYTES].hex()
+
+
+def lookup_key(secret: bytes, material: str) -> bytes:
+    """The vault's key for finding a person's subject (never written to the log)."""
+    return hmac.new(secret, b"lookup|" + material.encode(), hashlib.sha256).digest()
+
+
+def new_subject_id() -> str:
+    return os.urandom(SUBJECT_BYTES).hex()

@@ -2,12 +2,17 @@
 
 Tables (beside the event store, never inside it):
 
-- ``privacy_secret``: one row, the random secret of the subject-id HMAC, made on first use;
+- ``privacy_secret``: one row, the random secret of the lookup HMAC, made on first use;
+- ``privacy_subjects``: how a person is found: the lookup key of what identifies them
+  (``infra.privacy.subjects.lookup_key``) and their random subject id;
 - ``privacy_subject_keys``: one live data key per subject (``subject``, ``key_id``,
-  ``data_key``). Erasure deletes the subject's row, then ``VACUUM FULL`` rewrites the table so
-  the key's bytes are not left behind in a dead tuple. A subject recorded again after an
-  erasure gets a new key (new data is a new lawful processing); the old ciphertexts name the
-  destroyed key's id and stay unreadable.
+  ``data_key``).
+
+Erasure deletes the subject's key *and* its lookup rows, then ``VACUUM FULL`` rewrites both
+tables so neither the key's bytes nor the link from the person to the subject is left behind
+in a dead tuple. A person recorded again after an erasure is a new subject with a new key (new
+data is a new lawful processing, and it cannot be linked to the erased records); the old
+ciphertexts name the destroyed key's id and stay unreadable.
 
 The mapper reaches the vault through the eventsourcing library's cipher slot: with
 ``CIPHER_TOPIC`` naming :class:`SealingCipher`, the library's factory builds it from the same
@@ -41,6 +46,10 @@ DDL = (
     "CREATE TABLE IF NOT EXISTS privacy_secret ("
     "id smallint PRIMARY KEY CHECK (id = 1), secret bytea NOT NULL, "
     "created_at timestamptz NOT NULL DEFAULT now())",
+    "CREATE TABLE IF NOT EXISTS privacy_subjects ("
+    "lookup bytea PRIMARY KEY, subject text NOT NULL, "
+    "created_at timestamptz NOT NULL DEFAULT now())",
+    "CREATE INDEX IF NOT EXISTS privacy_subjects_subject ON privacy_subjects (subject)",
     "CREATE TABLE IF NOT EXISTS privacy_subject_keys ("
     "subject text PRIMARY KEY, key_id bytea NOT NULL UNIQUE, data_key bytea NOT NULL, "
     "created_at timestamptz NOT NULL DEFAULT now())",
@@ -132,19 +141,52 @@ class KeyVault:
         return self._secret
 
     def subject_of(self, person: Mapping[str, Any]) -> str:
-        return subjects.subject_id(self.secret(), subjects.identifying_material(person))
+        """The person's subject id: the one the vault knows them by, or a new random one."""
+        lookup = subjects.lookup_key(self.secret(), subjects.identifying_material(person))
+
+        def find_or_make(conn: psycopg.Connection[tuple[Any, ...]]) -> str:
+            select = "SELECT subject FROM privacy_subjects WHERE lookup = %s"
+            row = conn.execute(select, (lookup,)).fetchone()
+            if row is None:
+                conn.execute(
+                    "INSERT INTO privacy_subjects (lookup, subject) VALUES (%s, %s) "
+                    "ON CONFLICT (lookup) DO NOTHING",
+                    (lookup, subjects.new_subject_id()),
+                )
+                row = conn.execute(select, (lookup,)).fetchone()  # ours, or a racing writer's
+                if row is None:
+                    raise RuntimeError("privacy_subjects has no row after inserting one")
+            return str(row[0])
+
+        return self._run(find_or_make)
 
     def candidate_subjects(
         self, *, id_number: str | None = None, name: str | None = None, phone: str | None = None
     ) -> list[str]:
-        """The subject ids a person known by these details may have been recorded under."""
+        """The subject ids a person known by these details is recorded under (none once the
+        person was erased: the vault forgot the link)."""
         secret = self.secret()
-        return [
-            subjects.subject_id(secret, material)
-            for material in subjects.candidate_materials(
-                id_number=id_number, name=name, phone=phone
-            )
-        ]
+        materials = subjects.candidate_materials(id_number=id_number, name=name, phone=phone)
+
+        def find(conn: psycopg.Connection[tuple[Any, ...]]) -> list[str]:
+            found: list[str] = []
+            for material in materials:
+                row = conn.execute(
+                    "SELECT subject FROM privacy_subjects WHERE lookup = %s",
+                    (subjects.lookup_key(secret, material),),
+                ).fetchone()
+                if row is not None:
+                    found.append(str(row[0]))
+                # Data sealed before random subjects, while it is not erased (see subjects).
+                legacy = subjects.subject_id(secret, material)
+                alive = conn.execute(
+                    "SELECT 1 FROM privacy_subject_keys WHERE subject = %s", (legacy,)
+                ).fetchone()
+                if alive is not None:
+                    found.append(legacy)
+            return list(dict.fromkeys(found))
+
+        return self._run(find)
 
     # Keys -----------------------------------------------------------------------------------
 
@@ -210,20 +252,29 @@ class KeyVault:
                     "DELETE FROM privacy_subject_keys WHERE subject = %s RETURNING key_id",
                     (subject,),
                 ).fetchall()
+                # The link from the person to the subject goes with the key (see module notes).
+                conn.execute("DELETE FROM privacy_subjects WHERE subject = %s", (subject,))
                 yield [bytes(row[0]) for row in rows]
             conn.execute("VACUUM FULL privacy_subject_keys")
+            conn.execute("VACUUM FULL privacy_subjects")
 
-    def destroy_keys(self, key_ids: list[bytes]) -> int:
-        """Delete these keys if they still exist (finishing an interrupted erasure)."""
-        if not key_ids:
-            return 0
+    def destroy_keys(self, subject: str, key_ids: list[bytes]) -> int:
+        """Delete these keys of ``subject`` and its lookup rows if they still exist
+        (finishing an interrupted erasure); how many keys were deleted."""
         self._run(lambda conn: None)  # the tables exist
         with psycopg.connect(self.url, autocommit=True) as conn:
-            deleted = conn.execute(
-                "DELETE FROM privacy_subject_keys WHERE key_id = ANY(%s)", (key_ids,)
+            deleted = 0
+            if key_ids:
+                deleted = conn.execute(
+                    "DELETE FROM privacy_subject_keys WHERE key_id = ANY(%s)", (key_ids,)
+                ).rowcount
+            forgotten = conn.execute(
+                "DELETE FROM privacy_subjects WHERE subject = %s", (subject,)
             ).rowcount
             if deleted:
                 conn.execute("VACUUM FULL privacy_subject_keys")
+            if forgotten:
+                conn.execute("VACUUM FULL privacy_subjects")
         return deleted
 
     # Sealing --------------------------------------------------------------------------------

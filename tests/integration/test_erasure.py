@@ -24,6 +24,7 @@ from domain.personal import PersonalData
 from domain.registry.agency import Agency
 from gateway.cli import app as cli
 from infra.postgres import Database
+from infra.privacy import subjects
 from infra.privacy.erasure import (
     ErasureGround,
     ErasureOutcome,
@@ -263,8 +264,36 @@ def test_a_person_recorded_again_after_an_erasure_gets_a_new_key(
 
     assert sealed.repository.get(later).person == CITIZEN
     assert sealed.repository.get(case_id).person.name == ERASED_NAME
-    assert first_state(database, later)["person"]["subject"] == subject
-    assert len(vault.live_key_ids(subject)) == 1
+    # A new subject: the new records cannot be linked to the erased ones.
+    again = first_state(database, later)["person"]["subject"]
+    assert again != subject
+    assert vault.candidate_subjects(id_number=CITIZEN.id_number) == [again]
+    assert len(vault.live_key_ids(again)) == 1
+    assert vault.live_key_ids(subject) == []
+
+
+def test_after_erasure_the_person_s_details_lead_to_nothing_and_the_log_verifies(
+    sealed: SupervisionLedger, database: Database, vault: KeyVault
+) -> None:
+    case_id = given_citizen_case(sealed)
+    subject = first_state(database, case_id)["person"]["subject"]
+    material = subjects.identifying_material(CITIZEN.model_dump())
+    # Random, not computed from the person: the vault's secret alone does not give it.
+    assert subject != subjects.subject_id(vault.secret(), material)
+    assert vault.candidate_subjects(id_number=CITIZEN.id_number) == [subject]
+    signer = a_signer()
+    with checkpointer(sealed, database, signer) as sealer:
+        assert sealer.seal() is not None
+        erased_by(sealed, vault, subject)
+        assert sealer.seal() is not None
+
+    assert vault.candidate_subjects(id_number=CITIZEN.id_number) == []
+    assert vault.candidate_subjects(name=CITIZEN.name, phone=CITIZEN.phone) == []
+    with psycopg.connect(database.url) as conn:
+        left = conn.execute("SELECT count(*) FROM privacy_subjects WHERE subject = %s", (subject,))
+        assert left.fetchone() == (0,)
+    report = verified(sealed, signer)
+    assert report.ok, report.first
 
 
 def test_a_ledger_without_the_vault_refuses_to_read_sealed_data_rather_than_guess(
@@ -320,8 +349,15 @@ def test_the_command_line_finds_the_subject_and_erases_it(
     assert f"erased subject {subject}: 1 keys destroyed" in erased.output
     assert sealed.repository.get(case_id).person.name == ERASED_NAME
 
+    # The id number leads nowhere now; the subject id (from the erasure record) still shows
+    # what the ledger holds under it.
     shown = runner.invoke(cli, ["privacy", "subject", "--id-number", CITIZEN.id_number or ""])
-    assert "no live key" in shown.output and "purpose_fulfilled" in shown.output
+    assert shown.exit_code == 0, shown.output
+    assert "no subject is recorded under these details" in shown.output
+    assert subject not in shown.output
+    by_subject = runner.invoke(cli, ["privacy", "subject", "--subject", subject])
+    assert "no live key" in by_subject.output and "purpose_fulfilled" in by_subject.output
+    assert str(case_id) in by_subject.output
     refused = runner.invoke(
         cli,
         [
