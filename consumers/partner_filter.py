@@ -36,6 +36,7 @@ twice (subscribers still key their copy by position, for safety).
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import warnings
 from collections.abc import Iterable, Sequence
@@ -109,22 +110,53 @@ def regions_of(state: bytes) -> list[str]:
 SEALED_FORM = frozenset({"subject", "sealed", "digest"})
 
 
+# A resident id number (region, birth date, sequence, check digit) and a mainland mobile
+# number, not inside a longer run of letters or digits (a credit code, a hash, a UUID).
+_ID_NUMBER = r"[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"
+_MOBILE = r"(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}"
+PERSONAL_PATTERN = re.compile(rf"(?<![0-9A-Za-z])(?:{_ID_NUMBER}|{_MOBILE})(?![0-9A-Za-z])")
+WITHHELD_TEXT = "[withheld]"
+_NOT_FREE_TEXT = frozenset({"uscc", "subject", "digest"})
+_HEX = re.compile(r"[0-9a-f]{32,}")  # a hash or a key id (evidence digests): not free text
+
+
 def partner_value(event: Envelope) -> bytes:
     """The record value a partner gets: the redacted form of the stored state.
 
     A ``person`` stored in the clear (a ledger running without its key vault) is withheld
-    (null) rather than sent: the partner's hash check then fails loudly on that record,
-    which is better than personal data leaving the district.
+    (null) rather than sent, and so is an id number or mobile number written into free text
+    (a summary, a note, a site's name: writers must not, see docs/partners-and-personal-data.md):
+    the partner's hash check then fails loudly on that record, which is better than personal
+    data leaving the district.
     """
     redacted = redact(event.state)
-    if b'"person":{' not in redacted:
-        return redacted
+    clear_person = False
+    if b'"person":{' in redacted:
+        state = orjson.loads(redacted)
+        clear_person = not all(set(person) <= SEALED_FORM for person in persons_in(state))
+    if not clear_person and PERSONAL_PATTERN.search(redacted.decode()) is None:
+        return redacted  # nearly every record: nothing to withhold, the bytes as stored
     state = orjson.loads(redacted)
-    if all(set(person) <= SEALED_FORM for person in persons_in(state)):
-        return redacted
-    log.error("event at position %s holds personal data in the clear: withheld", event.position)
-    withheld = map_persons(state, lambda p: p if set(p) <= SEALED_FORM else None)
-    return orjson.dumps(withheld, option=orjson.OPT_SORT_KEYS)
+    if clear_person:
+        log.error("event at position %s holds personal data in the clear: withheld", event.position)
+        state = map_persons(state, lambda p: p if set(p) <= SEALED_FORM else None)
+    screened = _screen_free_text(state)
+    if screened != state:
+        log.error(
+            "event at position %s has an id or phone number in free text: withheld", event.position
+        )
+    return orjson.dumps(screened, option=orjson.OPT_SORT_KEYS)
+
+
+def _screen_free_text(value: Any, key: str = "") -> Any:
+    """``value`` with every id or mobile number in its strings replaced by ``[withheld]``."""
+    if isinstance(value, dict):
+        return {k: _screen_free_text(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_screen_free_text(item, key) for item in value]
+    if isinstance(value, str) and key not in _NOT_FREE_TEXT and not _HEX.fullmatch(value):
+        return PERSONAL_PATTERN.sub(WITHHELD_TEXT, value)
+    return value
 
 
 def partner_headers(event: Envelope, ref: ProofRef | None, source: str) -> Headers:

@@ -98,6 +98,41 @@ def test_personal_data_stored_in_the_clear_is_withheld_not_sent() -> None:
     assert orjson.loads(value)["person"] is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "当事人身份证号13020019850505123X，已责令改正",
+        "联系电话 139 0000 0000",
+        "经营者手机+86 13900000000",
+    ],
+)
+def test_an_id_or_phone_number_in_free_text_is_withheld(text: str) -> None:
+    event = an_event({**CASE, "summary": text, "uscc": "91130200MA0000000X"})
+    value = orjson.loads(partner_value(event))
+    assert "[withheld]" in value["summary"]
+    assert not any(ch.isdigit() for ch in value["summary"].replace("[withheld]", ""))
+    assert value["uscc"] == "91130200MA0000000X"
+
+
+@given(
+    st.sampled_from(
+        [
+            "2023-05-09T08:30:15.123456+00:00",
+            "津滨市监罚〔2023〕1号",
+            "00000000-0000-4000-8000-013800000000",
+            "91130200MA0000000X",
+            "罚款5000元，没收违法所得13900元",
+        ]
+    ),
+    st.binary(min_size=32, max_size=32),
+)
+def test_dates_case_numbers_ids_and_hashes_are_not_taken_for_personal_data(
+    text: str, digest: bytes
+) -> None:
+    event = an_event({**CASE, "note": text, "evidence": [digest.hex()]})
+    assert partner_value(event) == event.state
+
+
 @given(st.lists(st.sampled_from(["tangshan", "cangzhou", "mars", 7]), max_size=5))
 def test_only_known_regions_route_a_record(regions: list[object]) -> None:
     found = regions_of(canonical({"regions": regions}))
