@@ -82,7 +82,7 @@ def _tasks(ledger: SupervisionLedger, plan_id: UUID, *seqs: int) -> None:
 def _draw(ledger: SupervisionLedger, plan_id: UUID, pool: list[UUID], seed: int) -> None:
     # The chemicals trader (3) is left out of the draws: its joint inspection is certified below.
     ledger.execute(
-        plan.DrawDoubleRandom(
+        plan.DrawDoubleRandomSeeded(
             plan_id=plan_id,
             candidate_entity_ids=[entity(s) for s in (1, 2, 4)],
             candidate_officer_ids=pool,

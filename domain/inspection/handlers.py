@@ -17,7 +17,7 @@ from domain.planning.e_certificate import ECertificate
 from domain.planning.entity_year import EntityYear
 from domain.planning.handlers import visit_for_inspection
 from domain.planning.plan import InspectionPlan
-from domain.planning.rules import require_every_agency_present
+from domain.planning.rules import require_drawn_officers_present, require_every_agency_present
 from domain.registry.entity import Entity
 from domain.registry.officer import Officer
 
@@ -47,6 +47,10 @@ def start_inspection(uow: UnitOfWork, cmd: c.StartInspection) -> Inspection:
         )
         raise Rejection(violation, uow.add(refusal)) from None
     require_every_agency_present(officers, visit.agency_ids)
+    if warrant is not None:
+        require_drawn_officers_present(
+            warrant.number, warrant.attending_officer_ids, [o.id for o in officers]
+        )
     if uow.exists(Inspection.create_id(held.number)):
         raise AlreadyExists("inspection under e-inspection certificate", held.number)
     inspection = Inspection(

@@ -10,7 +10,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.commands import AGENCY_OR_OFFICE, ActTime, Code, Command, Name, Text
-from domain.planning.values import PlanKind
+from domain.planning.values import PlanKind, Substitution
 
 MAX_TASK_NO = 100_000
 SEED_MAX = 2**63 - 1
@@ -58,9 +58,11 @@ class AddPlanTasks(Command):
 class DrawDoubleRandom(Command):
     """Draw entities and officers at random for a random plan (双随机), reproducibly.
 
-    The draw is ``domain.planning.draw.draw(seed, candidates …)``; the event records the seed
-    and the candidates so anyone can re-run it. A drawn entity rated A is exempted from
-    inspection (诚信免查) unless ``honesty_exemption`` is false.
+    The draw is ``domain.planning.draw.draw(seed, candidates …)`` with a seed the ledger picks
+    at random when it records the draw (a caller choosing the seed could compute draws offline
+    and pick the one it wants); the event records the seed and the candidates so anyone can
+    re-run it. A drawn entity rated A is exempted from inspection (诚信免查) unless
+    ``honesty_exemption`` is false.
     """
 
     ROUTE = "POST /inspection-plans/{plan_id}/draws"
@@ -70,11 +72,19 @@ class DrawDoubleRandom(Command):
     candidate_officer_ids: list[UUID] = Field(min_length=1, max_length=500)
     entities_to_draw: int = Field(ge=1, le=5000)
     officers_per_entity: int = Field(ge=1, le=10)
-    seed: int = Field(ge=0, le=SEED_MAX)
     period_from: date
     period_to: date
     drawn_at: ActTime
     honesty_exemption: bool = True
+
+
+class DrawDoubleRandomSeeded(DrawDoubleRandom):
+    """The same draw with a seed given by the caller: for the ledger's own processes (the
+    simulated year, the demo data, tests), which must be reproducible. It has no HTTP route,
+    so no user of the ledger can choose a seed."""
+
+    ROUTE = ""
+    seed: int = Field(ge=0, le=SEED_MAX)
 
 
 class CancelPlanTask(Command):
@@ -109,6 +119,12 @@ class IssueECertificate(Command):
     valid_from: AwareDatetime
     valid_until: AwareDatetime
     issued_at: ActTime
+    substitutions: list[Substitution] = Field(
+        default=[],
+        max_length=10,
+        description="Drawn officers who cannot go, each replaced by a named colleague of "
+        "the same agency, with the reason (双随机: otherwise the drawn officers are named).",
+    )
 
 
 class RevokeECertificate(Command):

@@ -14,6 +14,7 @@ from datetime import datetime
 from uuid import UUID
 
 from eventsourcing.domain import event
+from pydantic import Field
 
 from domain.base import Aggregate
 from domain.ids import natural_id
@@ -22,6 +23,7 @@ from domain.planning.entity_year import EntityYear
 from domain.planning.values import (
     ECertificateStatus,
     OfficerOnDuty,
+    Substitution,
     TaskRef,
     Visit,
     e_certificate_status,
@@ -48,6 +50,19 @@ class ECertificate(Aggregate):
         valid_from: datetime
         valid_until: datetime
         issued_at: datetime
+        # Who was drawn at random for the visit's tasks (none for tasks added by hand, and in
+        # certificates issued before the draw was enforced).
+        drawn_officer_ids: list[UUID] = Field(default_factory=list)
+
+    class DrawnOfficerReplaced(Aggregate.Event):
+        """A drawn officer who cannot go replaced by a colleague, with the reason."""
+
+        number: str
+        agency_id: UUID
+        drawn_officer_id: UUID
+        substitute_id: UUID
+        reason: str
+        replaced_at: datetime
 
     class Revoked(Aggregate.Event):
         number: str
@@ -69,6 +84,8 @@ class ECertificate(Aggregate):
         officers: Sequence[Officer],
         window: tuple[datetime, datetime],
         issued_at: datetime,
+        drawn: Sequence[Officer] = (),
+        substitutions: Sequence[Substitution] = (),
     ) -> ECertificate:
         """Issue for ``task`` and the rest of its ``visit`` on the entity's ``year``.
 
@@ -82,13 +99,14 @@ class ECertificate(Aggregate):
         rules.require_officers_of(officers, visit.agency_ids)
         rules.require_every_agency_present(officers, visit.agency_ids)
         rules.require_certified_throughout(officers, valid_from, valid_until)
+        rules.require_drawn_officers_named(drawn, officers, substitutions)
         first_day = local_date(valid_from)
         on_duty = [
             OfficerOnDuty(officer_id=o.id, certificate_no=held.number)
             for o in officers
             if (held := o.certificate_on(first_day)) is not None
         ]
-        return cls(
+        certificate = cls(
             number=number,
             entity_id=year.entity_id,
             task=task,
@@ -101,7 +119,18 @@ class ECertificate(Aggregate):
             valid_from=valid_from,
             valid_until=valid_until,
             issued_at=issued_at,
+            drawn_officer_ids=[o.id for o in drawn],
         )
+        for sub in substitutions:
+            certificate._replace(
+                number,
+                certificate.agency_id,
+                sub.drawn_officer_id,
+                sub.substitute_id,
+                sub.reason,
+                issued_at,
+            )
+        return certificate
 
     @event(Issued)
     def __init__(
@@ -118,6 +147,7 @@ class ECertificate(Aggregate):
         valid_from: datetime,
         valid_until: datetime,
         issued_at: datetime,
+        drawn_officer_ids: list[UUID],
     ) -> None:
         self.number = number
         self.entity_id = entity_id
@@ -133,6 +163,8 @@ class ECertificate(Aggregate):
         self.issued_at = issued_at
         self.revoked_at: datetime | None = None
         self.revocation_reason: str | None = None
+        self.attending_officer_ids = list(drawn_officer_ids)
+        """Who must be among the inspecting officers: the drawn, or their substitutes."""
 
     # Queries -----------------------------------------------------------------------------
 
@@ -149,6 +181,20 @@ class ECertificate(Aggregate):
         rules.require_not_revoked(self.number, self.revoked_at is not None)
         rules.require_revocation_after_issue(self.number, self.issued_at, at)
         self._revoke(self.number, self.agency_id, reason, at)
+
+    @event(DrawnOfficerReplaced)
+    def _replace(
+        self,
+        number: str,
+        agency_id: UUID,
+        drawn_officer_id: UUID,
+        substitute_id: UUID,
+        reason: str,
+        replaced_at: datetime,
+    ) -> None:
+        self.attending_officer_ids = [
+            substitute_id if i == drawn_officer_id else i for i in self.attending_officer_ids
+        ]
 
     @event(Revoked)
     def _revoke(self, number: str, agency_id: UUID, reason: str, revoked_at: datetime) -> None:

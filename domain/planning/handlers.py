@@ -7,6 +7,7 @@ updated in the same transaction.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
@@ -83,6 +84,15 @@ def add_plan_tasks(uow: UnitOfWork, cmd: c.AddPlanTasks) -> InspectionPlan:
     return plan
 
 
+def draw_seed(cmd: c.DrawDoubleRandom) -> int:
+    """The seed of a draw: the ledger's own random choice, unless a process of the ledger
+    itself gave one (``DrawDoubleRandomSeeded`` has no HTTP route)."""
+    if isinstance(cmd, c.DrawDoubleRandomSeeded):
+        return cmd.seed
+    return secrets.randbelow(c.SEED_MAX + 1)
+
+
+@handles(c.DrawDoubleRandomSeeded)
 @handles(c.DrawDoubleRandom)
 def draw_double_random(uow: UnitOfWork, cmd: c.DrawDoubleRandom) -> InspectionPlan:
     plan = uow.get(InspectionPlan, cmd.plan_id)
@@ -94,7 +104,7 @@ def draw_double_random(uow: UnitOfWork, cmd: c.DrawDoubleRandom) -> InspectionPl
     rules.require_officers_of(officers, plan.agency_ids)
     require_certified(officers, local_date(cmd.drawn_at))
     task_nos = plan.draw_at_random(
-        seed=cmd.seed,
+        seed=draw_seed(cmd),
         candidates=(cmd.candidate_entity_ids, cmd.candidate_officer_ids),
         counts=(cmd.entities_to_draw, cmd.officers_per_entity),
         period=Period(first=cmd.period_from, last=cmd.period_to),
@@ -162,8 +172,19 @@ def issue_e_certificate(uow: UnitOfWork, cmd: c.IssueECertificate) -> ECertifica
         officers=uow.get_each(Officer, cmd.officer_ids),
         window=(cmd.valid_from, cmd.valid_until),
         issued_at=cmd.issued_at,
+        drawn=uow.get_each(Officer, drawn_officers(uow, visit)),
+        substitutions=cmd.substitutions,
     )
     return uow.add(certificate)
+
+
+def drawn_officers(uow: UnitOfWork, visit: Visit) -> list[UUID]:
+    """The officers drawn at random for the visit's tasks (none for tasks added by hand)."""
+    drawn: dict[UUID, None] = {}
+    for ref in visit.tasks:
+        task = uow.get(InspectionPlan, ref.plan_id).task(ref.task_no)
+        drawn.update(dict.fromkeys(task.officer_ids))
+    return list(drawn)
 
 
 @handles(c.RevokeECertificate)

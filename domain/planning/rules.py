@@ -8,7 +8,15 @@ from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from domain.errors import RuleViolation
-from domain.planning.values import Period, PlanKind, TaskRef, TaskStatus, Visit, VisitState
+from domain.planning.values import (
+    Period,
+    PlanKind,
+    Substitution,
+    TaskRef,
+    TaskStatus,
+    Visit,
+    VisitState,
+)
 from domain.registry.officer import Officer
 from domain.rules import MIN_TEAM, require_certified
 from domain.values import CreditRating, local_date
@@ -240,6 +248,66 @@ def require_certified_throughout(
     the registry knows at issue (a retirement already on file counts)."""
     for day in window_days(valid_from, valid_until):
         require_certified(officers, day)
+
+
+def require_drawn_officers_named(
+    drawn: Sequence[Officer], named: Sequence[Officer], substitutions: Sequence[Substitution]
+) -> list[UUID]:
+    """双随机: the officers drawn for a task are the ones who inspect it.
+
+    An e-inspection certificate for a visit with drawn tasks names every officer drawn, unless
+    a substitution replaces them with a named colleague of the same agency who was not drawn,
+    giving why (leave, illness, a conflict of interest). Returns who must then be present: the
+    drawn officers, each replaced by their substitute.
+    """
+    drawn_ids = [o.id for o in drawn]
+    named_ids = {o.id for o in named}
+    agency_of = {o.id: o.agency_id for o in [*drawn, *named]}
+    replaced: dict[UUID, UUID] = {}
+    for sub in substitutions:
+        if sub.drawn_officer_id not in drawn_ids:
+            raise RuleViolation(
+                "drawn-officers-inspect",
+                f"officer {sub.drawn_officer_id} was not drawn for this visit, so there is no "
+                "one to replace",
+            )
+        if sub.drawn_officer_id in replaced or sub.substitute_id in replaced.values():
+            raise RuleViolation(
+                "drawn-officers-inspect", "each drawn officer is replaced once, by one colleague"
+            )
+        if sub.substitute_id not in named_ids or sub.substitute_id in drawn_ids:
+            raise RuleViolation(
+                "drawn-officers-inspect",
+                f"the substitute {sub.substitute_id} must be named on the certificate and not "
+                "be drawn already",
+            )
+        if agency_of[sub.substitute_id] != agency_of[sub.drawn_officer_id]:
+            raise RuleViolation(
+                "drawn-officers-inspect",
+                f"the substitute {sub.substitute_id} is not of the drawn officer's agency",
+            )
+        replaced[sub.drawn_officer_id] = sub.substitute_id
+    missing = [i for i in drawn_ids if i not in named_ids and i not in replaced]
+    if missing:
+        raise RuleViolation(
+            "drawn-officers-inspect",
+            f"officer {missing[0]} was drawn at random for this visit and is not named on the "
+            "certificate; name them, or record a substitution saying why they cannot go",
+        )
+    return [replaced.get(i, i) for i in drawn_ids]
+
+
+def require_drawn_officers_present(
+    number: str, attending: Sequence[UUID], present: Sequence[UUID]
+) -> None:
+    """The drawn officers (or their recorded substitutes) are among those inspecting."""
+    absent = [i for i in attending if i not in present]
+    if absent:
+        raise RuleViolation(
+            "drawn-officers-inspect",
+            f"officer {absent[0]} was drawn (or named as a substitute) on e-inspection "
+            f"certificate {number} and is not among the officers present",
+        )
 
 
 def require_not_revoked(number: str, revoked: bool) -> None:

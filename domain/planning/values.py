@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.values import DISTRICT_ZONE
 
@@ -154,6 +154,17 @@ def e_certificate_status(
     if moment >= valid_until:
         return ECertificateStatus.EXPIRED
     return ECertificateStatus.VALID
+
+
+class Substitution(BaseModel):
+    """A drawn officer who cannot go (on leave, ill, withdrawn for a conflict of interest …)
+    replaced on the e-inspection certificate by a colleague of the same agency, with why."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    drawn_officer_id: UUID
+    substitute_id: UUID
+    reason: str = Field(min_length=1, max_length=4000)
 
 
 class OfficerOnDuty(BaseModel):

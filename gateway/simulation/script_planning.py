@@ -79,7 +79,7 @@ def _plan(plan: SimPlan) -> list[Step]:
     ]
     if plan.kind in (PlanKind.DOUBLE_RANDOM, PlanKind.JOINT_RANDOM):
         for n, done in enumerate(plan.draws):
-            draw = plan_cmd.DrawDoubleRandom(
+            draw = plan_cmd.DrawDoubleRandomSeeded(
                 plan_id=plan.id,
                 candidate_entity_ids=[e.id for e in done.candidates],
                 candidate_officer_ids=[o.id for o in done.officers],

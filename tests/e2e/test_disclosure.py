@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
+from uuid import UUID
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -23,6 +24,7 @@ from domain.inspection.inspection import Inspection
 from domain.inspection.values import Outcome
 from domain.personal import PersonalData
 from domain.planning import commands as plans
+from domain.planning.entity_year import EntityYear
 from domain.planning.plan import InspectionPlan
 from domain.registry.officer import Officer
 from domain.values import DISTRICT_ZONE, PartyKind
@@ -66,8 +68,14 @@ def inspect_the_pending_draw(ledger: SupervisionLedger) -> str:
     """Inspect the entity of the demo draw still scheduled; the inspection's outcome."""
     plan: InspectionPlan = ledger.repository.get(InspectionPlan.create_id(DRAWN_PLAN))
     task = next(t for t in plan.tasks.values() if not t.status.settled)
-    # Its entity was drawn by the joint MSA+URB plan too: one joint inspection does both.
-    team = [*task.officer_ids, Officer.create_id("URB-001")]
+    # Its entity was drawn by the joint MSA+URB plan too: one joint inspection does both,
+    # by the officers drawn for either task.
+    year: EntityYear = ledger.repository.get(EntityYear.create_id(task.entity_id, plan.year))
+    drawn: list[UUID] = []
+    for ref in year.visit_of(plan.ref(task.task_no)).tasks:
+        merged: InspectionPlan = ledger.repository.get(ref.plan_id)
+        drawn += merged.task(ref.task_no).officer_ids
+    team = list(dict.fromkeys([*drawn, Officer.create_id("URB-001")]))
     at = datetime(2023, 6, 1, 9, 0, tzinfo=DISTRICT_ZONE)
     ledger.execute(
         plans.IssueECertificate(

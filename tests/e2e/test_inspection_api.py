@@ -15,7 +15,7 @@ import pytest
 
 from domain.actors import SYSTEM, Role
 from domain.inspection.inspection import Inspection
-from domain.planning.commands import DrawDoubleRandom
+from domain.planning.commands import DrawDoubleRandomSeeded
 from domain.planning.e_certificate import ECertificate
 from domain.planning.values import PlanKind
 from domain.registry import commands as reg
@@ -360,7 +360,7 @@ def test_the_report_figures_are_counted_from_the_events_alone(
     given_tasks(ledger, third, world.entity)
     random_plan = given_plan(ledger, world.msa, "DR-1", PlanKind.DOUBLE_RANDOM)
     ledger.execute(
-        DrawDoubleRandom(
+        DrawDoubleRandomSeeded(
             plan_id=random_plan,
             candidate_entity_ids=[rated_a, rated_b],
             candidate_officer_ids=world.msa_officers,

@@ -94,7 +94,6 @@ def draw_body(world: World, **extra: Any) -> dict[str, Any]:
         "candidate_officer_ids": [str(o) for o in world.msa_officers],
         "entities_to_draw": 4,
         "officers_per_entity": 2,
-        "seed": 20230301,
         "period_from": "2023-04-01",
         "period_to": "2023-06-30",
         "drawn_at": datetime(2023, 3, 1, 10, tzinfo=DISTRICT_ZONE).isoformat(),
@@ -345,7 +344,9 @@ def test_a_double_random_draw_is_published_reproducible_and_exempts_a_rated_enti
         f"{API}/inspection-plans/{plan_id}/draws", json=draw_body(world)
     )
     assert response.status_code == 200, response.text
-    drawn = draw.draw(20230301, world.entities, world.msa_officers, 4, 2)
+    # The ledger chose the seed; it is published with the draw.
+    seed = clients.anonymous.get(f"{API}/public/inspection-plans/DR-1/draws").json()["draws"]
+    drawn = draw.draw(seed[0]["seed"], world.entities, world.msa_officers, 4, 2)
     a_rated = [d for d in drawn if d.entity_id in world.entities[:2]]
     events = response.json()["events"]
     assert events[:2] == ["InspectionPlan.DoubleRandomDrawn", "InspectionPlan.TasksAdded"]
@@ -423,7 +424,8 @@ def test_drawn_officers_are_certified_officers_of_the_plan_s_agency(
     )
     unknown = draw_body(world, candidate_officer_ids=[str(uuid4()), *map(str, world.msa_officers)])
     assert_problem(clients.office.post(url, json=unknown), 404, "not-found")
-    assert_problem(clients.office.post(url, json=draw_body(world, seed=-1)), 422, "invalid-request")
+    # The ledger picks the seed: a caller's seed, however valid, is refused.
+    assert_problem(clients.office.post(url, json=draw_body(world, seed=7)), 422, "invalid-request")
 
 
 def test_random_plans_draw_and_other_plans_do_not(clients: Clients, world: World) -> None:

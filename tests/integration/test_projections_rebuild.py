@@ -163,7 +163,7 @@ class World:
             return
         pool = [o for a in agencies for o in self.officers[a]]
         self.run(
-            plan.DrawDoubleRandom(
+            plan.DrawDoubleRandomSeeded(
                 plan_id=plan_id,
                 candidate_entity_ids=self.entities,
                 candidate_officer_ids=pool,
