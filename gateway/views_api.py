@@ -2,8 +2,10 @@
 
 ``GET /api/v1/views/...``: the supervision indicators per year, month or agency; acts per day
 by kind; overdue cases and tickets (and decisions awaiting legal review); collaboration per
-partner region; plans and their tasks by kind. The office and auditors read everything; an
-agency officer reads its own agency's slice only (asking for another agency is a 403).
+partner region; plans and their tasks by kind; certificates issued and revoked (by reason);
+penalty cases by procedure and stage; case-file reviews by grade; inspections by outcome. The
+office and auditors read everything; an agency officer reads its own agency's slice only
+(asking for another agency is a 403).
 
 The views are read from the same PostgreSQL as the event store, through the ledger's pool;
 they are as current as the projections (the embedded follower of ``ledger serve``, or the
@@ -348,6 +350,159 @@ async def get_plans(request: Request) -> Response:
     return json_response(PlansView(year=query.year, agency_id=agency_id, kinds=rows))
 
 
+# Certificates, cases, reviews, inspections: a year or one of its months -----------------------
+
+
+class YearOrMonthQuery(Query):
+    year: int = Year
+    month: int | None = Field(default=None, ge=1, le=12, description="Only this month.")
+    agency_id: UUID | None = Field(default=None, description="Only this agency's.")
+
+    def period(self) -> tuple[date, date]:
+        if self.month is None:
+            return queries.year_period(self.year)
+        return queries.month_period(self.year, self.month)
+
+
+class CertificatesView(BaseModel):
+    """Enforcement certificates (执法证) issued and revoked in the period, revocations by
+    reason, and the officers certified (and frontline) on its last day."""
+
+    first: date
+    last: date
+    agency_id: UUID | None
+    issued: int
+    revoked: int
+    revoked_by_reason: dict[str, int]
+    certified_officers: int = Field(description="Holding a certificate on the last day.")
+    frontline_officers: int = Field(description="Of those, frontline that day.")
+
+
+async def get_certificates(request: Request) -> Response:
+    actor = require_role(request, READERS)
+    query = parse_query(request, YearOrMonthQuery)
+    agency_id = slice_of(actor, query.agency_id)
+    first, last = query.period()
+
+    def read(conn: queries.Connection) -> CertificatesView:
+        with queries.snapshot(conn):
+            changes = queries.certificate_changes(conn, first, last, agency_id)
+            certified, frontline = queries.certified_officers(conn, last, agency_id)
+        return CertificatesView(
+            first=first,
+            last=last,
+            agency_id=agency_id,
+            issued=changes.issued,
+            revoked=changes.revoked,
+            revoked_by_reason=dict(sorted(changes.revoked_by_reason.items())),
+            certified_officers=certified,
+            frontline_officers=frontline,
+        )
+
+    return json_response(await read_views(request, read))
+
+
+class StageRow(BaseModel):
+    procedure: str
+    stage: str
+    cases: int
+
+
+class CasesView(BaseModel):
+    """Penalty cases opened in the period by procedure and the stage they stand at now, and
+    the penalties decided in the period by procedure."""
+
+    first: date
+    last: date
+    agency_id: UUID | None
+    by_stage: list[StageRow]
+    penalties_by_procedure: dict[str, int]
+
+
+async def get_cases(request: Request) -> Response:
+    actor = require_role(request, READERS)
+    query = parse_query(request, YearOrMonthQuery)
+    agency_id = slice_of(actor, query.agency_id)
+    first, last = query.period()
+
+    def read(conn: queries.Connection) -> CasesView:
+        with queries.snapshot(conn):
+            stages = queries.cases_by_stage(conn, agency_id, first, last)
+            penalties = queries.penalties_by_procedure(conn, first, last, agency_id)
+        return CasesView(
+            first=first,
+            last=last,
+            agency_id=agency_id,
+            by_stage=[StageRow(procedure=p, stage=s, cases=n) for (p, s), n in stages.items()],
+            penalties_by_procedure=dict(sorted(penalties.items())),
+        )
+
+    return json_response(await read_views(request, read))
+
+
+class ReviewsView(BaseModel):
+    """Case files first scored in the period (案卷评查), by their grade now."""
+
+    first: date
+    last: date
+    agency_id: UUID | None
+    reviewed: int
+    by_grade: dict[str, int]
+
+
+async def get_reviews(request: Request) -> Response:
+    actor = require_role(request, READERS)
+    query = parse_query(request, YearOrMonthQuery)
+    agency_id = slice_of(actor, query.agency_id)
+    first, last = query.period()
+
+    def read(conn: queries.Connection) -> ReviewsView:
+        grades = queries.reviews_by_grade(conn, first, last, agency_id)
+        return ReviewsView(
+            first=first,
+            last=last,
+            agency_id=agency_id,
+            reviewed=sum(grades.values()),
+            by_grade=dict(sorted(grades.items())),
+        )
+
+    return json_response(await read_views(request, read))
+
+
+class InspectionsView(BaseModel):
+    """Inspections concluded in the period by outcome (``refused_by_entity`` among them),
+    the joint ones, and attempts refused for missing certificates."""
+
+    first: date
+    last: date
+    agency_id: UUID | None = Field(description="Inspections this agency led or joined.")
+    by_outcome: dict[str, int]
+    joint: int
+    refused_for_missing_certificates: int
+
+
+async def get_inspections(request: Request) -> Response:
+    actor = require_role(request, READERS)
+    query = parse_query(request, YearOrMonthQuery)
+    agency_id = slice_of(actor, query.agency_id)
+    first, last = query.period()
+
+    def read(conn: queries.Connection) -> InspectionsView:
+        found = queries.inspection_outcomes(conn, first, last, agency_id)
+        joint = found.pop("joint")
+        refused = found.pop("refused_for_missing_certificates")
+        return InspectionsView(
+            first=first,
+            last=last,
+            agency_id=agency_id,
+            by_outcome=dict(sorted(found.items())),
+            joint=joint,
+            refused_for_missing_certificates=refused,
+        )
+
+    return json_response(await read_views(request, read))
+
+
 def routes() -> list[ApiRoute]:
     def route(
         path: str,
@@ -397,4 +552,36 @@ def routes() -> list[ApiRoute]:
             CollaborationView,
         ),
         route("plans", get_plans, "get_plans", "Plans and tasks by kind", YearQuery, PlansView),
+        route(
+            "certificates",
+            get_certificates,
+            "get_certificate_views",
+            "Certificates issued and revoked (by reason), officers certified",
+            YearOrMonthQuery,
+            CertificatesView,
+        ),
+        route(
+            "cases",
+            get_cases,
+            "get_case_views",
+            "Penalty cases by procedure and stage",
+            YearOrMonthQuery,
+            CasesView,
+        ),
+        route(
+            "reviews",
+            get_reviews,
+            "get_review_views",
+            "Case-file reviews by grade",
+            YearOrMonthQuery,
+            ReviewsView,
+        ),
+        route(
+            "inspections",
+            get_inspections,
+            "get_inspection_views",
+            "Inspections by outcome",
+            YearOrMonthQuery,
+            InspectionsView,
+        ),
     ]

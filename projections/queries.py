@@ -472,14 +472,22 @@ def penalties_by_procedure(
     return {str(p): int(n) for p, n in rows}
 
 
-def cases_by_stage(conn: Connection, agency_id: UUID | None = None) -> dict[tuple[str, str], int]:
-    """Every case by (procedure, stage) as it stands now."""
+def cases_by_stage(
+    conn: Connection,
+    agency_id: UUID | None = None,
+    first: date | None = None,
+    last: date | None = None,
+) -> dict[tuple[str, str], int]:
+    """Cases by (procedure, stage) as they stand now: every case, or those opened between
+    ``first`` and ``last``."""
     rows = _rows(
         conn,
         "SELECT procedure, stage, count(*) FROM views.penalty_cases WHERE true"
         " AND (%(agency_id)s::uuid IS NULL OR agency_id = %(agency_id)s)"
-        " GROUP BY 1, 2",
-        {"agency_id": agency_id},
+        " AND (%(first)s::date IS NULL OR opened_on >= %(first)s)"
+        " AND (%(last)s::date IS NULL OR opened_on <= %(last)s)"
+        " GROUP BY 1, 2 ORDER BY 1, 2",
+        {"agency_id": agency_id, "first": first, "last": last},
     )
     return {(str(r[0]), str(r[1])): int(r[2]) for r in rows}
 

@@ -12,6 +12,7 @@ import pytest
 from domain.actors import Role
 from domain.application import SupervisionLedger
 from domain.registry.agency import Agency
+from domain.registry.officer import Officer
 from gateway.demo import load_demo
 from infra.postgres import Database
 from infra.wiring import follower_for
@@ -197,7 +198,79 @@ def test_the_openapi_document_describes_the_report_and_the_views(clients: Client
     schema = report["responses"]["200"]["content"]["application/json"]["schema"]
     assert schema == {"$ref": "#/components/schemas/AnnualReport"}
     assert set(REPORT_KEYS) <= set(document["components"]["schemas"]["AnnualReport"]["properties"])
-    for path in ("indicators", "acts", "overdue", "collaboration", "plans"):
+    for path in ("indicators", "acts", "overdue", "collaboration", "plans", *VIEWS):
         operation = document["paths"][f"/api/v1/views/{path}"]["get"]
         assert "agency_officer" in operation["x-roles"]
         assert "$ref" in operation["responses"]["200"]["content"]["application/json"]["schema"]
+
+
+VIEWS = ("certificates", "cases", "reviews", "inspections")
+
+
+def test_certificates_cases_reviews_and_inspections_agree_with_the_report(
+    clients: Clients, demo: Database, ledger: SupervisionLedger
+) -> None:
+    # Given a certificate revoked on 30 December 2023, for a reassignment, over HTTP.
+    officer = Officer.create_id("URB-003")
+    revocation = {"revoked_on": "2023-12-30", "reason": "reassignment"}
+    answer = clients.office.post(
+        f"{API}/officers/{officer}/certificate/revocation", json=revocation
+    )
+    assert answer.status_code == 200, answer.text  # an event on an existing officer
+    follower = follower_for(ledger, demo)
+    follower.catch_up()
+    follower.close()
+    report = compute_report(demo.url, 2023)
+    year = {"year": 2023}
+    certificates = clients.office.get(f"{API}/views/certificates", params=year).json()
+    assert certificates["revoked_by_reason"] == {"reassignment": 1}
+    december = {"year": 2023, "month": 12, "agency_id": str(Agency.create_id("URB"))}
+    assert clients.office.get(f"{API}/views/certificates", params=december).json()["revoked"] == 1
+    assert (certificates["first"], certificates["last"]) == ("2023-01-01", "2023-12-31")
+    assert certificates["issued"] == report["certificates_issued"]
+    assert certificates["revoked"] == report["certificates_revoked"]
+    assert sum(certificates["revoked_by_reason"].values()) == certificates["revoked"]
+    assert certificates["certified_officers"] == report["certified_officers"]
+    assert certificates["frontline_officers"] == report["frontline_officers"]
+    cases = clients.office.get(f"{API}/views/cases", params=year).json()
+    assert sum(cases["penalties_by_procedure"].values()) == report["penalties"]
+    assert cases["penalties_by_procedure"].get("simple", 0) == report["penalties_simple"]
+    assert cases["by_stage"] and all(row["cases"] > 0 for row in cases["by_stage"])
+    reviews = clients.auditor.get(f"{API}/views/reviews", params=year).json()
+    assert reviews["reviewed"] == report["case_files_reviewed"] == sum(reviews["by_grade"].values())
+    inspections = clients.office.get(f"{API}/views/inspections", params=year).json()
+    outcomes = inspections["by_outcome"]
+    refused = outcomes.get("refused_by_entity", 0)
+    assert sum(outcomes.values()) - refused == report["inspections"]
+    assert outcomes.get("corrected_on_site", 0) == report["on_site_corrections"]
+
+
+def test_a_month_of_those_views_is_its_share_of_the_year(clients: Clients, demo: Database) -> None:
+    for view, key in (("reviews", "reviewed"), ("certificates", "issued")):
+        year = clients.office.get(f"{API}/views/{view}", params={"year": 2023}).json()
+        months = [
+            clients.office.get(f"{API}/views/{view}", params={"year": 2023, "month": m}).json()
+            for m in range(1, 13)
+        ]
+        assert sum(m[key] for m in months) == year[key], view
+        assert months[1]["last"] == "2023-02-28"
+    for query in ({"year": 2023, "month": 13}, {"month": 1}, {"year": 2023, "by": "x"}):
+        for view in VIEWS:
+            answer = clients.office.get(f"{API}/views/{view}", params=query)
+            assert_problem(answer, 422, "invalid-request")
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_those_views_follow_the_role_rules(clients: Clients, demo: Database, view: str) -> None:
+    officer = clients.officer_of(MSA)
+    own = officer.get(f"{API}/views/{view}", params={"year": 2023})
+    assert own.status_code == 200, own.text
+    assert own.json()["agency_id"] == str(MSA)
+    other = officer.get(f"{API}/views/{view}", params={"year": 2023, "agency_id": str(ECO)})
+    assert_problem(other, 403, "forbidden")
+    partner = clients.partner("tangshan").get(f"{API}/views/{view}", params={"year": 2023})
+    assert_problem(partner, 403, "forbidden")
+    anonymous = clients.anonymous.get(f"{API}/views/{view}", params={"year": 2023})
+    assert_problem(anonymous, 401, "unauthenticated")
+    district = clients.office.get(f"{API}/views/{view}", params={"year": 2023}).json()
+    assert district["agency_id"] is None
