@@ -165,6 +165,7 @@ def replay(
     previous_hash = bytes(32)
     intact = True
     steps: list[Step] = []
+    subjects: dict[bytes, str | None] = {}
     for row in rows:
         recomputed = chain(row, previous_hash)
         intact = intact and recomputed is not None and recomputed == row.event_hash
@@ -195,8 +196,13 @@ def replay(
         else:
             # From the stored (sealed) state: an individual shows as the pseudonymous subject.
             stored_payload = orjson.loads(row.state)
+            if _PERSON_OBJECT in row.state:
+                opened = event.model_dump(mode="json", exclude=_NOT_PAYLOAD)
+                _learn_subjects(opened, stored_payload, subjects)
             payload = withhold({k: v for k, v in stored_payload.items() if k not in _NOT_PAYLOAD})
-            current = withhold(current)
+            # The state holds people opened (it is the aggregate's): shown under the same
+            # subjects as the payloads that brought them.
+            current = withhold(_as_subjects(current, subjects))
         # model_validate of plain data: pydantic-core builds the nested models in C, faster
         # than calling the constructors (a case file of 20 events in about a millisecond).
         steps.append(
@@ -264,6 +270,55 @@ def aggregate_kinds() -> dict[str, type[Aggregate]]:
         if cls.KIND:
             found.setdefault(cls.KIND, cls)
     return found
+
+
+Path = tuple[str | int, ...]
+
+
+def _persons_by_path(value: Any, path: Path = ()) -> dict[Path, Any]:
+    """Every non-null ``person`` in ``value`` by where it is."""
+    found: dict[Path, Any] = {}
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "person" and isinstance(item, dict):
+                found[(*path, key)] = item
+            else:
+                found |= _persons_by_path(item, (*path, key))
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            found |= _persons_by_path(item, (*path, n))
+    return found
+
+
+def _learn_subjects(opened: Any, stored: Any, subjects: dict[bytes, str | None]) -> None:
+    """Remember each person of an event (as opened) under the subject it is stored under. A
+    person known under two subjects (two erased people both read ``[erased]``) is ambiguous,
+    shown with no subject rather than a wrong one."""
+    sealed = _persons_by_path(stored)
+    for where, person in _persons_by_path(opened).items():
+        subject = sealed.get(where, {}).get("subject")
+        key = orjson.dumps(person, option=orjson.OPT_SORT_KEYS)
+        if key in subjects and subjects[key] != subject:
+            subjects[key] = None
+        else:
+            subjects[key] = subject
+
+
+def _as_subjects(state: Any, subjects: dict[bytes, str | None]) -> Any:
+    """``state`` with each opened person replaced by ``{"subject": …}`` (what ``withhold``
+    reads) when an event of the record stored it under one."""
+    if isinstance(state, dict):
+        shown: dict[str, Any] = {}
+        for key, item in state.items():
+            if key == "person" and isinstance(item, dict):
+                subject = subjects.get(orjson.dumps(item, option=orjson.OPT_SORT_KEYS))
+                shown[key] = {"subject": subject} if subject else item
+            else:
+                shown[key] = _as_subjects(item, subjects)
+        return shown
+    if isinstance(state, list):
+        return [_as_subjects(item, subjects) for item in state]
+    return state
 
 
 def kind_of_topic(topic: str) -> str | None:

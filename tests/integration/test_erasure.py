@@ -4,6 +4,7 @@ lawful request — and after erasure unreadable anywhere while the log still ver
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -47,13 +48,21 @@ SEALED_ENV = {"CIPHER_TOPIC": get_topic(SealingCipher)}
 CASE_NO = "津滨市监罚〔2023〕7号"
 
 
-@pytest.fixture
-def sealed(database: Database) -> Iterator[SupervisionLedger]:
+@contextmanager
+def sealed_ledger(database: Database) -> Iterator[SupervisionLedger]:
     """The ledger with its key vault (the library's cipher slot names the SealingCipher)."""
     app = SupervisionLedger(env={**eventstore_env(database, pool_size=2), **SEALED_ENV})
-    yield app
-    app.close()
-    app.mapper.vault.close()  # type: ignore[attr-defined]
+    try:
+        yield app
+    finally:
+        app.close()
+        app.mapper.vault.close()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def sealed(database: Database) -> Iterator[SupervisionLedger]:
+    with sealed_ledger(database) as app:
+        yield app
 
 
 @pytest.fixture

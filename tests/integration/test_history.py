@@ -171,3 +171,16 @@ def test_an_officer_replays_with_its_trainings(ledger: SupervisionLedger) -> Non
     history = load_history(ledger, "officer", officer).history
     assert history.latest_version == 5
     assert history.state["training_hours"] == 24
+
+
+def test_a_withheld_history_shows_each_person_under_one_subject(database: Database) -> None:
+    from tests.integration.test_erasure import first_state, given_citizen_case, sealed_ledger
+
+    with sealed_ledger(database) as sealed:
+        case = given_citizen_case(sealed)
+        subject = first_state(database, case)["person"]["subject"]
+        withheld = load_history(sealed, "penalty-case", case, withhold=withhold_personal).history
+    shown = {"subject": subject, "withheld": True}
+    assert withheld.steps[0].payload["person"] == shown
+    assert withheld.steps[0].state_after["person"] == shown
+    assert withheld.state["person"] == shown
