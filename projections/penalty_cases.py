@@ -5,8 +5,9 @@ the decision deadline (``Opened`` carries it, ``ExtensionApproved`` moves it), w
 review stands, the decision's amounts, what was paid or waived. From it, at query time:
 
 - penalties by procedure in a period: rows with ``outcome = 'penalty'`` by ``decided_on``;
-- overdue ordinary cases on a day: ``procedure = 'ordinary'``, not ended (no ``decided_on``)
-  and ``decision_due_on`` before that day — the 90-day limit or the extension's (art. 60);
+- overdue ordinary cases on a day: ``procedure = 'ordinary'``, not ended by that day (no
+  ``decided_on``, or a later one) and ``decision_due_on`` before that day — the 90-day limit or
+  the extension's (art. 60);
 - decisions awaiting legal review: ``legal_review = 'requested'`` and not ended.
 
 "Overdue" depends on the day asked about, so it is a query, never a stored flag.

@@ -514,12 +514,14 @@ _OPEN_CASES = (
 def overdue_cases(
     conn: Connection, day: date, agency_id: UUID | None = None, limit: int = 500
 ) -> list[OpenCase]:
-    """Ordinary cases not decided (nor otherwise ended) whose deadline — 90 days from filing or
-    the extension's — had passed on ``day``."""
+    """Ordinary cases not decided (nor otherwise ended) by ``day`` whose deadline — 90 days
+    from filing or the extension's — had passed on ``day``. A case decided after ``day`` was
+    still open then: a past day's list keeps it."""
     rows = _rows(
         conn,
         _OPEN_CASES + "WHERE procedure = 'ordinary' "
-        "AND decided_on IS NULL AND opened_on <= %(day)s AND decision_due_on < %(day)s"
+        "AND (decided_on IS NULL OR decided_on > %(day)s) "
+        "AND opened_on <= %(day)s AND decision_due_on < %(day)s"
         " AND (%(agency_id)s::uuid IS NULL OR agency_id = %(agency_id)s)"
         " ORDER BY decision_due_on, case_no LIMIT %(limit)s",
         {"day": day, "agency_id": agency_id, "limit": limit},
@@ -574,11 +576,13 @@ class OpenTicket:
 def overdue_tickets(
     conn: Connection, day: date, agency_id: UUID | None = None, limit: int = 500
 ) -> list[OpenTicket]:
-    """Tickets received by ``day``, not closed, whose deadline had passed on ``day``."""
+    """Tickets received by ``day``, not closed by then, whose deadline had passed on ``day``
+    (a ticket closed after ``day`` was still open then). ``status`` is the ticket's now."""
     rows = _rows(
         conn,
         "SELECT ticket_id, ticket_no, status, category, agency_id, received_on, deadline "
-        "FROM views.hotline_tickets WHERE closed_on IS NULL AND received_on <= %(day)s "
+        "FROM views.hotline_tickets WHERE (closed_on IS NULL OR closed_on > %(day)s) "
+        "AND received_on <= %(day)s "
         "AND deadline < %(day)s"
         " AND (%(agency_id)s::uuid IS NULL OR agency_id = %(agency_id)s)"
         " ORDER BY deadline, ticket_no LIMIT %(limit)s",

@@ -20,7 +20,7 @@
 
   const $ = (id) => document.getElementById(id);
   const state = {
-    token: null, year: null, data: null, charts: {}, source: null,
+    token: null, year: null, current: null, data: null, charts: {}, source: null,
     reading: false, again: false, feed: [], renew: null,
   };
 
@@ -66,6 +66,11 @@
     return "year=" + state.year;
   }
 
+  /* Overdue as of the selected year's last day; the current year's as of today. */
+  function overdueQuery() {
+    return state.current && state.year < state.current ? "?on=" + state.year + "-12-31" : "";
+  }
+
   async function readAll() {
     const y = state.year;
     const [years, indicators, acts, agencies, overdue, collaboration] = await Promise.all([
@@ -73,7 +78,7 @@
       api("/api/v1/views/indicators?" + yearQuery()),
       api("/api/v1/views/acts?first=" + y + "-01-01&last=" + y + "-12-31"),
       api("/api/v1/dashboard/agencies?" + yearQuery()),
-      api("/api/v1/views/overdue"),
+      api("/api/v1/views/overdue" + overdueQuery()),
       api("/api/v1/views/collaboration?" + yearQuery()),
     ]);
     return { years, indicators, acts, agencies, overdue, collaboration };
@@ -372,6 +377,7 @@
     }
     const asked = Number(new URL(window.location.href).searchParams.get("year"));
     state.year = years.years.includes(asked) ? asked : (years.latest_with_acts || years.current);
+    state.current = years.current;
     $("board").hidden = false;
     await refresh();
     connectLive();

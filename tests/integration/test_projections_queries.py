@@ -6,12 +6,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from uuid import uuid4
 
 import psycopg
 import pytest
 
+from domain.actors import SYSTEM
+from domain.oversight import commands as ov
+from domain.oversight.hotline_ticket import HotlineTicket
 from infra.postgres import Database
+from infra.wiring import follower_for
 from projections import queries
+from projections.registry import all_projections
+from projections.store import ProjectionStore
+from tests.builders_oversight import at
 from tests.integration.test_report import SmallYear, small_year_in
 
 YEAR = queries.year_period(2023)
@@ -146,3 +154,39 @@ def test_patrol_coverage_and_collaboration_per_partner(
     assert regions["langfang"]["actions"] == 0  # its action started in 2022
     assert regions["langfang"]["transfers_referred"] == 1
     assert queries.collaboration_by_region(conn, *YEAR, year.urb) == {}
+
+
+def test_a_ticket_closed_late_stays_overdue_on_the_days_before_its_closing(
+    pg_server: Database,
+) -> None:
+    with small_year_in(pg_server) as fresh:
+        # Given T-2 (deadline 20 March) closed on 25 March, five days late.
+        t2 = HotlineTicket.create_id("T-2")
+        fresh.ledger.execute(ov.CloseTicket(ticket_id=t2, closed_at=at(3, 25, 9)), SYSTEM)
+        follower = follower_for(fresh.ledger, fresh.database)
+        follower.catch_up()
+        follower.close()
+        with psycopg.connect(fresh.database.url, autocommit=True) as conn:
+            on = [t.ticket_no for t in queries.overdue_tickets(conn, date(2023, 3, 24))]
+            after = [t.ticket_no for t in queries.overdue_tickets(conn, date(2023, 3, 26))]
+    assert on == ["T-1", "T-2", "T-3"]
+    assert after == ["T-1", "T-3"]
+
+
+def test_a_case_ended_after_a_day_was_still_open_on_that_day(database: Database) -> None:
+    # Given a case stored before the 90-day rule was enforced: due 30 October, decided
+    # 20 November (the domain refuses this now; the views must still read it right).
+    store = ProjectionStore(database.url, all_projections())
+    store.create_schema()
+    store.close()
+    case_id = uuid4()
+    with psycopg.connect(database.url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO views.penalty_cases (case_id, case_no, agency_id, procedure, stage,"
+            " opened_on, decision_due_on, decided_on) VALUES (%s, '罚9', %s, 'ordinary',"
+            " 'closed', '2023-08-01', '2023-10-30', '2023-11-20')",
+            (case_id, uuid4()),
+        )
+        assert [c.case_no for c in queries.overdue_cases(conn, date(2023, 11, 1))] == ["罚9"]
+        assert queries.overdue_cases(conn, date(2023, 11, 20)) == []
+        assert queries.overdue_cases(conn, date(2023, 10, 30)) == []
