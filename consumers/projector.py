@@ -16,6 +16,9 @@ The loop, in full:
    every partition of the batch back to its first record before anything else is polled.
    (Relying on the stored offsets alone would not do: a partition with none stored yet, as
    after a rebuild, would have skipped the batch for good.)
+
+A record that is not a ledger event (a foreign producer, a damaged record) is logged at error
+level and passed over, its offset stored with the batch.
 """
 
 from __future__ import annotations
@@ -43,6 +46,28 @@ log = logging.getLogger(__name__)
 
 def source_of(tp: TopicPartition) -> str:
     return f"{tp.topic}:{tp.partition}"
+
+
+def parsed(record: Any) -> Envelope | None:
+    """The ledger event a record carries; ``None``, logged, for a record that is not one.
+
+    A foreign or malformed record on a ledger topic is passed over rather than stopping the
+    projections for good (every restart would meet it again): its offset is stored with the
+    rest of the batch, so it is read once, and the log says where it is.
+    """
+    try:
+        if record.value is None:
+            raise ValueError("no value")
+        return Envelope.from_cloudevent(record.headers, record.value)
+    except ValueError as error:
+        log.error(
+            "skipped a record that is not a ledger event: %s[%d] offset %d: %s",
+            record.topic,
+            record.partition,
+            record.offset,
+            error,
+        )
+        return None
 
 
 class SeekToStored(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -109,8 +134,7 @@ class KafkaProjector:
         deliveries: list[Delivery] = []
         for tp, records in batches.items():
             for record in records:
-                event = Envelope.from_cloudevent(record.headers, record.value)
-                deliveries.append(Delivery(source_of(tp), record.offset, event))
+                deliveries.append(Delivery(source_of(tp), record.offset, parsed(record)))
         try:
             self.store.apply(deliveries)
         except StaleOffsets as stale:

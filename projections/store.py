@@ -42,11 +42,14 @@ class StaleOffsets(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """An event as a feed delivered it: from which source, at which offset (Kafka only)."""
+    """An event as a feed delivered it: from which source, at which offset (Kafka only).
+
+    No event: a record at that offset that is not a ledger event (passed over, but its offset
+    is stored like the others, so it is not read again)."""
 
     source: str
     offset: int | None
-    event: Envelope
+    event: Envelope | None
 
 
 @dataclass(frozen=True)
@@ -191,7 +194,7 @@ class ProjectionStore:
             return 0
         sources = {d.source for d in deliveries}
         names = [p.NAME for p in self.projections]
-        events = [d.event for d in deliveries]
+        events = [d.event for d in deliveries if d.event is not None]
         expected = {p.NAME: p.changes(events) for p in self.projections}
         expected_writes = Writes.of([c for p in self.projections for c in expected[p.NAME]])
         with self.conn.transaction():
@@ -284,6 +287,8 @@ def _select(
             if stored is not None and d.offset < stored:
                 continue  # this projection already has it
             next_offset[d.source] = d.offset + 1
+        if d.event is None:
+            continue
         if d.event.position > max(reached.get(d.source, 0), floor):
             fresh.append(d.event)
             reached[d.source] = d.event.position
