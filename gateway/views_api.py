@@ -279,7 +279,7 @@ class YearQuery(Query):
 class PartnerRow(BaseModel):
     region: str
     actions: int = Field(description="Joint actions started in the year with this region.")
-    sites_checked: int
+    sites_checked: int = Field(description="Sites in this region checked by those actions.")
     problems_found: int
     problems_rectified: int
     rectified_on_the_spot: int
@@ -290,8 +290,9 @@ class PartnerRow(BaseModel):
 
 
 class CollaborationView(BaseModel):
-    """Beijing-Tianjin-Hebei collaboration per partner region (a record naming several regions
-    counts for each)."""
+    """Beijing-Tianjin-Hebei collaboration per partner region. Sites checked, and the problems
+    found and rectified at them, count for the region the site lies in; an action, a joint
+    meeting or a case names all its partners and counts for each of them."""
 
     year: int
     agency_id: UUID | None

@@ -6,6 +6,11 @@ with partner regions — per action, so "per partner region" is a query over eac
   rectified_on_the_spot, meetings)``: every event of an action carries its regions, so the
   counters stay the action's own; "the year's actions and what they did" sums the counters of
   the actions launched (started) in the year;
+- ``joint_action_sites(action_id, site_no; region, checked_on)`` and
+  ``joint_action_problems(action_id, problem_no; site_no, found_on, rectified_on, on_the_spot)``:
+  each site with the partner region it lies in (NULL: in the district itself) and each problem
+  with its site, so "per partner region" credits a site, and the problems found there, to the
+  one region it is in — not to every region of a multi-region action;
 - ``case_transfers(transfer_id; direction, region, regions, agency_id, case_reference,
   transferred_on, outcome, decided_on)``;
 - ``cross_regional_cases(case_id; case_no, regions, agency_id, opened_on, decided_on,
@@ -75,6 +80,21 @@ CROSS_REGIONAL_CASES = Table(
         "fine_fen": "bigint",
     },
 )
+JOINT_ACTION_SITES = Table(
+    "joint_action_sites",
+    keys={"action_id": "uuid", "site_no": "integer"},
+    fields={"region": "text", "checked_on": "date"},
+)
+JOINT_ACTION_PROBLEMS = Table(
+    "joint_action_problems",
+    keys={"action_id": "uuid", "problem_no": "integer"},
+    fields={
+        "site_no": "integer",
+        "found_on": "date",
+        "rectified_on": "date",
+        "on_the_spot": "boolean",
+    },
+)
 CROSS_REGIONAL_LOTS = Table(
     "cross_regional_lots",
     keys={"case_id": "uuid", "lot_no": "integer"},
@@ -84,7 +104,14 @@ CROSS_REGIONAL_LOTS = Table(
 
 class Collaboration(Projection):
     NAME = "collaboration"
-    TABLES = (JOINT_ACTIONS, CASE_TRANSFERS, CROSS_REGIONAL_CASES, CROSS_REGIONAL_LOTS)
+    TABLES = (
+        JOINT_ACTIONS,
+        JOINT_ACTION_SITES,
+        JOINT_ACTION_PROBLEMS,
+        CASE_TRANSFERS,
+        CROSS_REGIONAL_CASES,
+        CROSS_REGIONAL_LOTS,
+    )
     TOPICS = frozenset(
         {
             "JointAction.Launched",
@@ -103,13 +130,18 @@ class Collaboration(Projection):
     def apply(self, event: Envelope) -> Iterable[Change]:
         topic = event.topic
         row = (event.aggregate_id,)
-        if topic == "JointAction.ProblemFound":
-            yield Add(JOINT_ACTIONS, row, {"problems_found": 1})
-            return
         if topic == "JointAction.MeetingHeld":
             yield Add(JOINT_ACTIONS, row, {"meetings": 1})
             return
         p = event.payload
+        if topic == "JointAction.ProblemFound":
+            yield Add(JOINT_ACTIONS, row, {"problems_found": 1})
+            yield Put(
+                JOINT_ACTION_PROBLEMS,
+                (event.aggregate_id, int(p["problem_no"])),
+                {"site_no": int(p["site_no"]), "found_on": day_of(p["found_on"])},
+            )
+            return
         if topic == "CrossRegionalCase.GoodsSeized":
             yield Add(CROSS_REGIONAL_CASES, row, {"lots_seized": 1})
             yield Put(
@@ -143,12 +175,22 @@ class Collaboration(Projection):
             yield Add(
                 JOINT_ACTIONS, row, {"sites_checked": 1, "sites_in_partner_regions": in_partner}
             )
+            yield Put(
+                JOINT_ACTION_SITES,
+                (event.aggregate_id, int(p["site_no"])),
+                {"region": p["region"], "checked_on": day_of(p["checked_on"])},
+            )
         elif topic == "JointAction.ProblemRectified":
             on_the_spot = 1 if p["on_the_spot"] else 0
             yield Add(
                 JOINT_ACTIONS,
                 row,
                 {"problems_rectified": 1, "rectified_on_the_spot": on_the_spot},
+            )
+            yield Put(
+                JOINT_ACTION_PROBLEMS,
+                (event.aggregate_id, int(p["problem_no"])),
+                {"rectified_on": day_of(p["rectified_on"]), "on_the_spot": bool(p["on_the_spot"])},
             )
         elif topic == "CaseTransfer.Transferred":
             yield Put(

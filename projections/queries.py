@@ -753,8 +753,14 @@ def cross_regional_case_list(
 def collaboration_by_region(
     conn: Connection, first: date, last: date, agency_id: UUID | None = None
 ) -> dict[str, dict[str, int]]:
-    """Per partner region: joint actions started in the period and what they did, cases
-    transferred to or from it, and cross-regional cases opened with it."""
+    """Per partner region: joint actions started in the period with it (and their joint
+    meetings), the sites checked in it and the problems found and rectified at those sites,
+    cases transferred to or from it, and cross-regional cases opened with it.
+
+    A site and its problems lie in one region and count for that region alone (a site in the
+    district itself counts for none), so sites and problems add up across regions to at most
+    the district's figures. An action, a joint meeting or a case names all its partners and
+    counts for each of them: those do not add up to the district's totals."""
     params = {"first": first, "last": last, "agency_id": agency_id}
     result: dict[str, dict[str, int]] = {}
 
@@ -770,17 +776,38 @@ def collaboration_by_region(
             },
         )
 
-    for region, *values in _rows(
+    for region, actions, meetings in _rows(
         conn,
-        "SELECT r.region, count(*), sum(sites_checked), sum(problems_found), "
-        "sum(problems_rectified), sum(rectified_on_the_spot), sum(meetings) "
-        "FROM views.joint_actions, unnest(regions) AS r(region) "
-        "WHERE starts_on BETWEEN %(first)s AND %(last)s"
-        " AND (%(agency_id)s::uuid IS NULL OR agency_id = %(agency_id)s)"
-        " GROUP BY 1",
+        "SELECT r.region, count(*), sum(a.meetings) "
+        "FROM views.joint_actions a, unnest(a.regions) AS r(region) "
+        "WHERE a.starts_on BETWEEN %(first)s AND %(last)s"
+        " AND (%(agency_id)s::uuid IS NULL OR a.agency_id = %(agency_id)s) GROUP BY 1",
         params,
     ):
-        slot(region).update(zip(("actions", *ACTION_COUNTERS), map(int, values), strict=True))
+        slot(region).update(actions=int(actions), meetings=int(meetings))
+    for region, sites in _rows(
+        conn,
+        "SELECT s.region, count(*) FROM views.joint_actions a "
+        "JOIN views.joint_action_sites s USING (action_id) "
+        "WHERE s.region IS NOT NULL AND a.starts_on BETWEEN %(first)s AND %(last)s"
+        " AND (%(agency_id)s::uuid IS NULL OR a.agency_id = %(agency_id)s) GROUP BY 1",
+        params,
+    ):
+        slot(region)["sites_checked"] = int(sites)
+    for region, found, rectified, on_the_spot in _rows(
+        conn,
+        "SELECT s.region, count(*), count(p.rectified_on), count(*) FILTER (WHERE p.on_the_spot) "
+        "FROM views.joint_actions a JOIN views.joint_action_problems p USING (action_id) "
+        "JOIN views.joint_action_sites s USING (action_id, site_no) "
+        "WHERE s.region IS NOT NULL AND a.starts_on BETWEEN %(first)s AND %(last)s"
+        " AND (%(agency_id)s::uuid IS NULL OR a.agency_id = %(agency_id)s) GROUP BY 1",
+        params,
+    ):
+        slot(region).update(
+            problems_found=int(found),
+            problems_rectified=int(rectified),
+            rectified_on_the_spot=int(on_the_spot),
+        )
     for region, direction, n in _rows(
         conn,
         "SELECT region, direction, count(*) FROM views.case_transfers "

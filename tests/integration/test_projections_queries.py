@@ -150,7 +150,19 @@ def test_patrol_coverage_and_collaboration_per_partner(
         "transfers_received": 0,
         "cross_regional_cases": 1,
     }
-    assert regions["cangzhou"]["actions"] == 1
+    # Both sites of the Tangshan-and-Cangzhou action lie in Tangshan: Cangzhou took part in
+    # the action and its meeting, but none of its sites or problems is Cangzhou's.
+    assert {k: regions["cangzhou"][k] for k in ("actions", "meetings")} == {
+        "actions": 1,
+        "meetings": 1,
+    }
+    assert {k: regions["cangzhou"][k] for k in ("sites_checked", "problems_found")} == {
+        "sites_checked": 0,
+        "problems_found": 0,
+    }
+    total = queries.joint_actions(conn, *YEAR)
+    for counter in ("sites_checked", "problems_found", "problems_rectified"):
+        assert sum(r[counter] for r in regions.values()) <= total[counter], counter
     assert regions["langfang"]["actions"] == 0  # its action started in 2022
     assert regions["langfang"]["transfers_referred"] == 1
     assert queries.collaboration_by_region(conn, *YEAR, year.urb) == {}

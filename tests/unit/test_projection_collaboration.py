@@ -57,6 +57,21 @@ def test_an_action_counts_its_sites_problems_rectifications_and_meetings() -> No
             "meetings": 1,
         }
     }
+    # Each site with the region it lies in, each problem with its site: "per partner region"
+    # credits them to Tangshan alone, not to Cangzhou as well.
+    assert tables["joint_action_sites"] == {
+        (action.id, there): {"region": "tangshan", "checked_on": date(2023, 5, 9)},
+        (action.id, here): {"region": None, "checked_on": date(2023, 5, 10)},
+    }
+    assert tables["joint_action_problems"] == {
+        (action.id, first): {
+            "site_no": there,
+            "found_on": date(2023, 5, 9),
+            "rectified_on": date(2023, 5, 9),
+            "on_the_spot": True,
+        },
+        (action.id, first + 1): {"site_no": here, "found_on": date(2023, 5, 10)},
+    }
 
 
 def test_transfers_and_cross_regional_cases_keep_their_partners_and_amounts() -> None:
