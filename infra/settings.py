@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     )
     source: str = Field(
         default="/ledgers/binhai",
+        # A URI-reference (RFC 3986), as CloudEvents requires: ASCII, no spaces, % escapes.
+        pattern=r"^([A-Za-z][A-Za-z0-9+.-]*:)?([A-Za-z0-9._~!$&'()*+,;=:@/?#\[\]-]|%[0-9A-Fa-f]{2})+$",
         description="CloudEvents source of this ledger's events (one ledger per jurisdiction).",
     )
     tokens_file: Path | None = Field(

@@ -75,6 +75,14 @@ def test_ledger_topics_without_kafka_is_one_line_and_exit_2() -> None:
     assert result.output.strip() == "ledger: LEDGER_KAFKA_BOOTSTRAP is not set"
 
 
+@pytest.mark.parametrize("source", ["binhai ledger", "/ledgers/滨海", "/bad%zz", ""])
+def test_a_source_that_is_not_a_uri_reference_is_one_line_and_exit_2(source: str) -> None:
+    result = runner.invoke(app, ["topics"], env={"LEDGER_SOURCE": source})
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ledger: invalid setting LEDGER_SOURCE")
+
+
 @pytest.mark.parametrize("command", [["relay"], ["project", "--feed", "kafka"]])
 def test_a_kafka_process_does_not_create_topics_it_names_ledger_topics(
     settings_for: Settings, command: list[str]
