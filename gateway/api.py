@@ -60,16 +60,64 @@ def _problem_response(description: str) -> dict[str, Any]:
 
 
 _STATUS_TEXT = {
-    400: "Malformed body (not JSON, or not UTF-8)",
+    400: "Malformed request",
     401: "Missing or unknown bearer token",
     403: "The caller's role or agency may not do this",
     404: "No such record",
-    409: "A rule of law forbids it, or a concurrent change won",
+    409: "A rule of law forbids it (named in `rule`), or a concurrent change won",
+    412: "If-Match named a version the record has left (`current_version` says which it is at)",
     413: "Body too large",
     415: "Body is not application/json",
-    422: "Invalid request (field errors listed)",
+    422: "Invalid request: body not JSON, or fields or headers invalid (listed in `errors`)",
     503: "Event store unavailable",
 }
+
+
+WRITES = ("POST", "PUT", "PATCH")
+
+# The headers a command honours (gateway.http reads them; the patterns are the ones it checks).
+COMMAND_HEADERS: list[dict[str, Any]] = [
+    {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
+        "schema": {"type": "string", "pattern": "^[!-~]{1,200}$"},
+        "description": "Send a command again with the same key (same caller, same body) and "
+        "it answers as the first time did (same status, same body) and writes nothing new; "
+        "the same key with another body is 422 idempotency-key-reused.",
+    },
+    {
+        "name": "If-Match",
+        "in": "header",
+        "required": False,
+        "schema": {"type": "string", "pattern": '^(\\*|"(0|[1-9][0-9]*)")$'},
+        "description": "The record's version the command was decided on, as its ETag gives it "
+        '(e.g. "3"): refused 412 concurrent-change, writing nothing, if the record has changed '
+        "since. Without it a command that lost a race is decided again on the current state.",
+    },
+    {
+        "name": "X-Correlation-ID",
+        "in": "header",
+        "required": False,
+        "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,100}$"},
+        "description": "Recorded on every event the command writes (default: a new random id).",
+    },
+]
+
+_ETAG = {
+    "description": "The record's version, for If-Match",
+    "schema": {"type": "string"},
+}
+
+
+def _path_schema(name: str, model: type[BaseModel] | None) -> dict[str, Any]:
+    """A path parameter's schema: the command field's it fills, else a uuid for ids."""
+    if model is not None and name in model.model_fields:
+        found: dict[str, Any] = model.model_json_schema()["properties"][name]
+        return {k: v for k, v in found.items() if k != "title"}
+    if name == "id" or name.endswith("_id"):
+        return {"type": "string", "format": "uuid"}
+    return {"type": "string"}
 
 
 def openapi_document(api: Sequence[ApiRoute], *, title: str, version: str) -> dict[str, Any]:
@@ -102,16 +150,19 @@ def openapi_document(api: Sequence[ApiRoute], *, title: str, version: str) -> di
             operation["x-roles"] = sorted(role.value for role in r.roles)
         else:
             operation["security"] = []
-        params: list[dict[str, Any]] = []
-        body_fields: dict[str, Any] = {}
-        if r.request_model is not None:
-            body_fields = dict(r.request_model.model_fields)
-        for name in r.path_params:
-            schema: dict[str, Any] = {"type": "string"}
-            info = body_fields.get(name)
-            if info is not None and info.annotation is not None and "UUID" in str(info.annotation):
-                schema = {"type": "string", "format": "uuid"}
-            params.append({"name": name, "in": "path", "required": True, "schema": schema})
+        params: list[dict[str, Any]] = [
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": _path_schema(name, r.request_model),
+            }
+            for name in r.path_params
+        ]
+        command = r.command is not None
+        if r.command is not None:
+            operation["x-command"] = r.command.__name__
+            params.extend(COMMAND_HEADERS)
         if r.query_model is not None:
             for name, info in r.query_model.model_fields.items():
                 q_schema = r.query_model.model_json_schema()["properties"][name]
@@ -126,7 +177,7 @@ def openapi_document(api: Sequence[ApiRoute], *, title: str, version: str) -> di
                 )
         if params:
             operation["parameters"] = params
-        if r.request_model is not None and r.method in ("POST", "PUT", "PATCH"):
+        if r.request_model is not None and r.method in WRITES:
             body_schema = _without(schemas, r.request_model, ref(r.request_model), r.path_params)
             operation["requestBody"] = {
                 "required": True,
@@ -140,10 +191,19 @@ def openapi_document(api: Sequence[ApiRoute], *, title: str, version: str) -> di
             ok["content"] = {r.response_media_type: {"schema": {"type": "string"}}}
         else:
             ok["content"] = {"application/json": {"schema": {"type": "object"}}}
+        if r.method == "GET" and r.tag == "records":
+            ok["headers"] = {"ETag": _ETAG}
         responses[str(r.response_status)] = ok
-        if r.response_status == 201:
+        if command:
+            # What a command answers depends on what it did, and a replay answers the same.
+            ok["description"] = "Created a record (its GET URL in Location)"
+            ok["headers"] = {
+                "Location": {"description": "The record's URL", "schema": {"type": "string"}},
+                "ETag": _ETAG,
+            }
             responses["200"] = {
-                "description": "Already done (idempotent replay or existing state)",
+                "description": "Changed an existing record",
+                "headers": {"ETag": _ETAG},
                 "content": ok.get("content", {}),
             }
         statuses = set(r.extra_statuses) | {422, 503}
@@ -151,9 +211,11 @@ def openapi_document(api: Sequence[ApiRoute], *, title: str, version: str) -> di
             statuses |= {401, 403}
         if r.path_params:
             statuses.add(404)
-        if r.method in ("POST", "PUT", "PATCH"):
+        if r.method in WRITES:
             # A command names other records (an agency, officers …) that may not exist: 404.
-            statuses |= {400, 404, 409, 413, 415}
+            statuses |= {404, 409, 413, 415}
+        if command:
+            statuses.add(412)
         for status in sorted(statuses):
             responses[str(status)] = _problem_response(_STATUS_TEXT.get(status, "Error"))
         operation["responses"] = responses

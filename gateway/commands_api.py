@@ -53,6 +53,12 @@ def command_route(command_type: type[Command]) -> ApiRoute:
 
     async def endpoint(request: Request) -> Response:
         actor = require_role(request, roles)
+        # The headers first: checking them costs nothing, the body must be read and parsed.
+        key, correlation, version = (
+            idempotency_key(request),
+            correlation_id(request),
+            expected_version(request),
+        )
         body = await json_body(request)
         for name, value in request.path_params.items():
             if name in body and str(body[name]) != value:
@@ -61,19 +67,12 @@ def command_route(command_type: type[Command]) -> ApiRoute:
                     "invalid-request",
                     "Invalid request",
                     f"{name} in the body differs from the path",
+                    errors=[{"loc": [name], "msg": "differs from the path", "type": "path"}],
                 )
             body[name] = value
         command = command_type.model_validate(body)
         committer: Committer = request.app.state.committer
-        accepted = await committer.submit(
-            CommandRequest(
-                command,
-                actor,
-                idempotency_key(request),
-                correlation_id(request),
-                expected_version(request),
-            )
-        )
+        accepted = await committer.submit(CommandRequest(command, actor, key, correlation, version))
         if isinstance(accepted, DomainError):
             raise accepted
         headers = {"ETag": f'"{accepted.version}"'}

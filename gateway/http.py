@@ -91,18 +91,31 @@ async def json_body(request: Request) -> dict[str, Any]:
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise ProblemError(
-            400, "malformed-body", "Malformed body", "the body is not UTF-8"
-        ) from None
+        raise _body_problem("the body is not UTF-8", "utf8") from None
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
-        raise ProblemError(400, "malformed-body", "Malformed body", f"not JSON: {error}") from None
+        raise _body_problem(f"the body is not JSON: {error}", "json_invalid") from None
     if not isinstance(data, dict):
         raise ProblemError(
-            422, "invalid-request", "Invalid request", "the body must be a JSON object"
+            422,
+            "invalid-request",
+            "Invalid request",
+            "the body must be a JSON object",
+            errors=[{"loc": ["body"], "msg": "must be a JSON object", "type": "dict_type"}],
         )
     return data
+
+
+def _body_problem(message: str, kind: str) -> ProblemError:
+    """Malformed input is a 422 like any other (the issue's rule), its one error at the body."""
+    return ProblemError(
+        422,
+        "malformed-body",
+        "Malformed body",
+        message,
+        errors=[{"loc": ["body"], "msg": message, "type": kind}],
+    )
 
 
 def idempotency_key(request: Request) -> str | None:
@@ -115,6 +128,7 @@ def idempotency_key(request: Request) -> str | None:
             "invalid-request",
             "Invalid request",
             "Idempotency-Key: 1 to 200 visible ASCII characters",
+            errors=[_header_error("Idempotency-Key", "1 to 200 visible ASCII characters")],
         )
     return key
 
@@ -135,7 +149,7 @@ def expected_version(request: Request) -> int | None:
             "invalid-request",
             "Invalid request",
             'If-Match: one version in quotes, as the record\'s ETag gives it (e.g. "3")',
-            errors=[{"loc": ["header", "If-Match"], "msg": "not a version", "type": "if_match"}],
+            errors=[_header_error("If-Match", "not one quoted version")],
         )
     return int(match.group(1))
 
@@ -150,5 +164,10 @@ def correlation_id(request: Request) -> str | None:
             "invalid-request",
             "Invalid request",
             "X-Correlation-ID: 1 to 100 letters, digits, '.', '_', ':' or '-'",
+            errors=[_header_error("X-Correlation-ID", "1 to 100 letters, digits, . _ : -")],
         )
     return value
+
+
+def _header_error(name: str, message: str) -> dict[str, object]:
+    return {"loc": ["header", name], "msg": message, "type": "header_invalid"}

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import PersistenceError
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -28,14 +29,35 @@ from domain.errors import (
 PROBLEM_JSON = "application/problem+json"
 
 
+class FieldError(BaseModel):
+    """One reason a request is invalid: where (``loc``: body field path, or a header), what."""
+
+    loc: list[str]
+    msg: str
+    type: str
+
+
 class Problem(BaseModel):
-    """An RFC 9457 problem details object (extension members allowed)."""
+    """An RFC 9457 problem details object, with the ledger's extension members."""
 
     type: str = "about:blank"
     title: str
     status: int
     detail: str | None = None
     instance: str | None = None
+    errors: list[FieldError] | None = Field(
+        default=None, description="422: every invalid field or header."
+    )
+    rule: str | None = Field(
+        default=None, description="409 and 412: the rule that refused the command, by name."
+    )
+    refusal_id: UUID | None = Field(
+        default=None,
+        description="409: the record of a refusal the law wants on file (an inspection refused).",
+    )
+    current_version: int | None = Field(
+        default=None, description="412: the record's version now (If-Match named another)."
+    )
 
 
 class ProblemError(Exception):

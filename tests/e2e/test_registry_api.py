@@ -94,8 +94,8 @@ def test_unknown_ids_are_404(clients: Clients) -> None:
 @pytest.mark.parametrize(
     ("body", "headers", "status", "slug"),
     [
-        (b"{not json", {"content-type": "application/json"}, 400, "malformed-body"),
-        (b"\xff\xfe\x00", {"content-type": "application/json"}, 400, "malformed-body"),
+        (b"{not json", {"content-type": "application/json"}, 422, "malformed-body"),
+        (b"\xff\xfe\x00", {"content-type": "application/json"}, 422, "malformed-body"),
         (
             b"code=MSA",
             {"content-type": "application/x-www-form-urlencoded"},
@@ -115,9 +115,12 @@ def test_bad_bodies_are_refused_and_write_nothing(
     clients: Clients, body: bytes, headers: dict[str, str], status: int, slug: str
 ) -> None:
     before = clients.ledger.recorder.max_notification_id()
-    assert_problem(
+    problem = assert_problem(
         clients.office.post("/api/v1/agencies", content=body, headers=headers), status, slug
     )
+    if status == 422:  # what was wrong, and where: the body, or a header
+        errors = problem.get("errors")
+        assert isinstance(errors, list) and errors[0]["loc"][0] in ("body", "header"), errors
     assert clients.ledger.recorder.max_notification_id() == before
 
 
