@@ -7,6 +7,9 @@ The token file (``LEDGER_TOKENS_FILE``, default ``DATA_DIR/tokens.json``) or the
       "role": "agency_officer", "agency_id": "<uuid>", "region": null, "label": "demo"}]
 
 ``ledger tokens add`` creates a random token, stores its hash and prints the token once.
+With ``LEDGER_TOKENS`` set the gateway reads only it, never the file; ``ledger tokens add`` and
+``ledger serve --demo``, which write to the file, then refuse rather than print a token that
+would never authenticate.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import signal
 import sys
 import threading
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import typer
@@ -18,6 +18,9 @@ from domain.actors import Role
 from gateway.auth import TokenStore, grant_token, save_grants
 from gateway.command_line import fail, open_or_exit, settings_or_exit, stop_on_signals
 from gateway.plugins import modules
+
+if TYPE_CHECKING:
+    from infra.settings import Settings
 
 app = typer.Typer(
     name="ledger",
@@ -61,7 +64,15 @@ def serve(
     # graceful shutdown, and the default action would kill the process before the embedded
     # PostgreSQL it started is stopped (the `finally` below, and the wheel's exit handler).
     signal.signal(signal.SIGTERM, _exit_normally)
+    if demo:
+        _tokens_go_to_the_file(settings_or_exit(), "--demo")
     settings, database, ledger = open_or_exit(wait=True)
+    if settings.tokens and settings.resolved_tokens_file.exists():
+        typer.echo(
+            f"ledger: LEDGER_TOKENS is set; the token file {settings.resolved_tokens_file} "
+            "is not read",
+            err=True,
+        )
     if demo:
         if load_demo(ledger):
             typer.echo("demo data loaded")
@@ -138,6 +149,18 @@ def serve(
             thread.join(timeout=10)
         ledger.close()
         release_embedded()
+
+
+def _tokens_go_to_the_file(settings: Settings, what: str) -> None:
+    """Refuse to write a token the gateway would not read: with ``LEDGER_TOKENS`` set the
+    gateway authenticates exactly the grants listed there and never reads the token file (an
+    operator who pins the tokens in the environment gets no others from a file left behind)."""
+    if settings.tokens:
+        raise fail(
+            f"{what} writes tokens to {settings.resolved_tokens_file}, which is not read while "
+            "LEDGER_TOKENS is set: unset LEDGER_TOKENS, or add the grant to it",
+            2,
+        )
 
 
 def _exit_normally(signum: int, frame: object) -> None:
@@ -285,6 +308,7 @@ def tokens_add(
 ) -> None:
     """Create a token, store its hash, print the token once."""
     settings = settings_or_exit()
+    _tokens_go_to_the_file(settings, "tokens add")
     try:
         token, grant = grant_token(
             principal=principal, role=role, agency_id=agency_id, region=region
