@@ -95,7 +95,7 @@ class AgencyActs(BaseModel):
 
 
 class AgenciesView(BaseModel):
-    """Acts of the year by agency and kind, every registered agency included (none: zero)."""
+    """Acts of the year by agency and kind, every agency registered by its end included."""
 
     year: int
     agency_id: UUID | None
@@ -104,21 +104,10 @@ class AgenciesView(BaseModel):
 
 def acts_by_agency(conn: queries.Connection, year: int, agency_id: UUID | None) -> list[AgencyActs]:
     first, last = queries.year_period(year)
-    rows = (
-        conn.cursor(row_factory=tuple_row)
-        .execute(
-            "SELECT agency_id, kind, sum(n) FROM views.acts_daily "
-            "WHERE day BETWEEN %(first)s AND %(last)s"
-            " AND (%(agency_id)s::uuid IS NULL OR agency_id = %(agency_id)s) GROUP BY 1, 2",
-            {"first": first, "last": last, "agency_id": agency_id},
-        )
-        .fetchall()
-    )
-    acts: dict[UUID, dict[str, int]] = {}
-    for found, kind, n in rows:
-        acts.setdefault(found, {})[str(kind)] = int(n)
+    acts = queries.acts_by_agency(conn, first, last, agency_id)
     result = []
-    for found, code, name in queries.agency_list(conn):
+    # The agencies of that year (registered by its last day).
+    for found, code, name in queries.agency_list(conn, last):
         if agency_id not in (None, found):
             continue
         mine = dict(sorted(acts.get(found, {}).items()))

@@ -170,6 +170,27 @@ def acts_by_kind(
     return {str(kind): int(n) for kind, n in rows}
 
 
+def acts_by_agency(
+    conn: Connection,
+    first: date | None = None,
+    last: date | None = None,
+    agency_id: UUID | None = None,
+) -> dict[UUID, dict[str, int]]:
+    """Acts between ``first`` and ``last`` (without them: ever) by acting agency and kind."""
+    rows = _rows(
+        conn,
+        "SELECT agency_id, kind, sum(n) FROM views.acts_daily "
+        "WHERE (%(first)s::date IS NULL OR day >= %(first)s)"
+        " AND (%(last)s::date IS NULL OR day <= %(last)s)"
+        " AND (%(agency_id)s::uuid IS NULL OR agency_id = %(agency_id)s) GROUP BY 1, 2",
+        {"first": first, "last": last, "agency_id": agency_id},
+    )
+    found: dict[UUID, dict[str, int]] = {}
+    for agency, kind, n in rows:
+        found.setdefault(agency, {})[str(kind)] = int(n)
+    return found
+
+
 def acts_per_day(
     conn: Connection, first: date, last: date, agency_id: UUID | None = None
 ) -> list[tuple[date, str, int]]:
@@ -510,6 +531,20 @@ _OPEN_CASES = (
 )
 """The columns of an ``OpenCase``, in its order."""
 
+# The definitions of "overdue" and "awaiting legal review", each written once: the lists of the
+# views API and the counts of the metrics and the dashboard are read through them.
+OVERDUE_CASE = (
+    "procedure = 'ordinary' AND (decided_on IS NULL OR decided_on > %(day)s) "
+    "AND opened_on <= %(day)s AND decision_due_on < %(day)s"
+)
+"""An ordinary case not ended by ``day`` whose decision deadline had passed on ``day``."""
+AWAITING_LEGAL_REVIEW = "legal_review = 'requested' AND decided_on IS NULL"
+"""A case sent to legal review, not yet reviewed nor ended."""
+OVERDUE_TICKET = (
+    "(closed_on IS NULL OR closed_on > %(day)s) AND received_on <= %(day)s AND deadline < %(day)s"
+)
+"""A ticket received by ``day``, not closed by then, whose deadline had passed on ``day``."""
+
 
 def overdue_cases(
     conn: Connection, day: date, agency_id: UUID | None = None, limit: int = 500
@@ -519,14 +554,22 @@ def overdue_cases(
     still open then: a past day's list keeps it."""
     rows = _rows(
         conn,
-        _OPEN_CASES + "WHERE procedure = 'ordinary' "
-        "AND (decided_on IS NULL OR decided_on > %(day)s) "
-        "AND opened_on <= %(day)s AND decision_due_on < %(day)s"
-        " AND (%(agency_id)s::uuid IS NULL OR agency_id = %(agency_id)s)"
-        " ORDER BY decision_due_on, case_no LIMIT %(limit)s",
+        _OPEN_CASES + "WHERE " + OVERDUE_CASE + " AND (%(agency_id)s::uuid IS NULL OR "
+        "agency_id = %(agency_id)s) ORDER BY decision_due_on, case_no LIMIT %(limit)s",
         {"day": day, "agency_id": agency_id, "limit": limit},
     )
     return [OpenCase(*r) for r in rows]
+
+
+def overdue_case_counts(conn: Connection, day: date) -> dict[UUID, int]:
+    """``overdue_cases`` on ``day`` counted per agency (agencies with none left out)."""
+    rows = _rows(
+        conn,
+        "SELECT agency_id, count(*) FROM views.penalty_cases "  # noqa: S608 - constants
+        "WHERE " + OVERDUE_CASE + " GROUP BY 1",
+        {"day": day},
+    )
+    return {r[0]: int(r[1]) for r in rows}
 
 
 def awaiting_legal_review(
@@ -535,13 +578,24 @@ def awaiting_legal_review(
     """Cases sent to legal review (法制审核) and not yet reviewed, nor ended."""
     rows = _rows(
         conn,
-        _OPEN_CASES + "WHERE legal_review = 'requested' "
-        "AND decided_on IS NULL"
-        " AND (%(agency_id)s::uuid IS NULL OR agency_id = %(agency_id)s)"
-        " ORDER BY legal_review_requested_on, case_no LIMIT %(limit)s",
+        _OPEN_CASES + "WHERE " + AWAITING_LEGAL_REVIEW + " AND (%(agency_id)s::uuid IS NULL"
+        " OR agency_id = %(agency_id)s) ORDER BY legal_review_requested_on, case_no"
+        " LIMIT %(limit)s",
         {"agency_id": agency_id, "limit": limit},
     )
     return [OpenCase(*r) for r in rows]
+
+
+def awaiting_legal_review_count(conn: Connection, agency_id: UUID | None = None) -> int:
+    """How many ``awaiting_legal_review`` lists (without its limit)."""
+    return int(
+        _one(
+            conn,
+            "SELECT count(*) FROM views.penalty_cases WHERE " + AWAITING_LEGAL_REVIEW + " AND"  # noqa: S608 - constants
+            " (%(agency_id)s::uuid IS NULL OR agency_id = %(agency_id)s)",
+            {"agency_id": agency_id},
+        )[0]
+    )
 
 
 def reviews_by_grade(
@@ -581,14 +635,32 @@ def overdue_tickets(
     rows = _rows(
         conn,
         "SELECT ticket_id, ticket_no, status, category, agency_id, received_on, deadline "
-        "FROM views.hotline_tickets WHERE (closed_on IS NULL OR closed_on > %(day)s) "
-        "AND received_on <= %(day)s "
-        "AND deadline < %(day)s"
-        " AND (%(agency_id)s::uuid IS NULL OR agency_id = %(agency_id)s)"
-        " ORDER BY deadline, ticket_no LIMIT %(limit)s",
+        "FROM views.hotline_tickets WHERE " + OVERDUE_TICKET + " AND (%(agency_id)s::uuid IS "
+        "NULL OR agency_id = %(agency_id)s) ORDER BY deadline, ticket_no LIMIT %(limit)s",
         {"day": day, "agency_id": agency_id, "limit": limit},
     )
     return [OpenTicket(*r) for r in rows]
+
+
+def overdue_ticket_count(conn: Connection, day: date, agency_id: UUID | None = None) -> int:
+    """How many ``overdue_tickets`` lists on ``day`` (without its limit)."""
+    return int(
+        _one(
+            conn,
+            "SELECT count(*) FROM views.hotline_tickets WHERE " + OVERDUE_TICKET + " AND"  # noqa: S608 - constants
+            " (%(agency_id)s::uuid IS NULL OR agency_id = %(agency_id)s)",
+            {"day": day, "agency_id": agency_id},
+        )[0]
+    )
+
+
+def open_tickets_by_status(conn: Connection) -> dict[str, int]:
+    """Tickets not closed, by their status now."""
+    rows = _rows(
+        conn,
+        "SELECT status, count(*) FROM views.hotline_tickets WHERE closed_on IS NULL GROUP BY 1",
+    )
+    return {str(r[0]): int(r[1]) for r in rows}
 
 
 def tickets(
