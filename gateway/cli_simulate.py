@@ -2,13 +2,15 @@
 
 The profile is validated and the whole year planned before the ledger is opened, so a bad
 profile is a one-line error and writes nothing. The progress bar is ``rich.progress`` (rich
-comes with typer).
+comes with typer) on a terminal; where standard output is not one (a log file, CI), rich draws
+nothing, so a plain line of progress is printed every few seconds instead.
 """
 
 from __future__ import annotations
 
+import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -44,6 +46,8 @@ from infra.collector import fewer_collector_pauses
 from infra.postgres import Database, DatabaseUnavailableError, resolve_database
 
 PROFILES = Path(__file__).parent / "simulation" / "profiles"
+PLAIN_EVERY_SECONDS = 5.0
+"""How often a plain progress line is printed when standard output is not a terminal."""
 
 
 def register(app: typer.Typer) -> None:
@@ -137,6 +141,9 @@ def _run(
     correlation = f"sim{year.profile.year}-seed{year.seed}"
     if not show:
         return run(ledger, plan, correlation=correlation, batch_size=batch_size)
+    if not sys.stdout.isatty():
+        plain = plain_progress(total_units(plan), typer.echo, time.monotonic)
+        return run(ledger, plan, correlation=correlation, batch_size=batch_size, progress=plain)
     columns = (
         TextColumn("{task.description:<18}"),
         BarColumn(),
@@ -151,6 +158,31 @@ def _run(
             bar.update(task, advance=units, description=phase)
 
         return run(ledger, plan, correlation=correlation, batch_size=batch_size, progress=advance)
+
+
+def plain_progress(
+    total: int,
+    echo: Callable[[str], None],
+    clock: Callable[[], float],
+    every: float = PLAIN_EVERY_SECONDS,
+) -> Callable[[str, int], None]:
+    """A progress callback printing ``phase  done/total  percent  elapsed`` at most once every
+    ``every`` seconds (and when the last unit is done)."""
+    started = clock()
+    done = 0
+    printed = started
+
+    def advance(phase: str, units: int) -> None:
+        nonlocal done, printed
+        done += units
+        now = clock()
+        if now - printed < every and done < total:
+            return
+        printed = now
+        percent = 100 * done / total if total else 100.0
+        echo(f"{phase:<18} {done}/{total} ({percent:.0f} %) {now - started:.0f} s")
+
+    return advance
 
 
 def _summary(year: SimulatedYear, tally: Tally) -> None:

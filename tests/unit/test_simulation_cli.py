@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from gateway.cli import app
-from gateway.cli_simulate import profile_path
+from gateway.cli_simulate import plain_progress, profile_path
 
 runner = CliRunner()
 NO_DATABASE = {
@@ -44,3 +44,22 @@ def test_shipped_profiles_are_found_by_name() -> None:
     assert profile_path("binhai-2023").name == "binhai-2023.json"
     assert profile_path("binhai-2023-reduced.json").exists()
     assert profile_path("no-such-profile") == Path("no-such-profile")
+
+
+def test_without_a_terminal_progress_is_a_plain_line_every_few_seconds() -> None:
+    lines: list[str] = []
+    now = [100.0]
+    advance = plain_progress(1000, lines.append, lambda: now[0], every=5.0)
+
+    advance("registries", 100)  # at once: too soon for a line
+    now[0] += 6
+    advance("inspections", 300)  # six seconds on: a line
+    now[0] += 1
+    advance("inspections", 100)  # one more second: none
+    now[0] += 1
+    advance("cases", 500)  # the last unit: always a line
+
+    assert lines == [
+        "inspections        400/1000 (40 %) 6 s",
+        "cases              1000/1000 (100 %) 8 s",
+    ]
