@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from psycopg import pq
 from psycopg.conninfo import conninfo_to_dict
 
 log = logging.getLogger(__name__)
@@ -52,12 +53,19 @@ class Database:
             parts = conninfo_to_dict(url)
         except Exception as error:  # psycopg raises several types for a bad URL
             raise DatabaseUnavailableError(f"invalid database URL: {error}") from None
+        # What the URL leaves out is what libpq would use (its environment variables, then
+        # its own defaults: the user is the OS user; the database is named like the user).
+        defaults = {
+            option.keyword.decode(): option.val.decode() if option.val else ""
+            for option in pq.Conninfo.get_defaults()
+        }
+        user = str(parts.get("user") or defaults["user"])
         return cls(
             url=url,
-            dbname=str(parts.get("dbname") or "postgres"),
-            host=str(parts.get("host") or "localhost"),
-            port=str(parts.get("port") or "5432"),
-            user=str(parts.get("user") or "postgres"),
+            dbname=str(parts.get("dbname") or defaults["dbname"] or user),
+            host=str(parts.get("host") or defaults["host"] or "localhost"),
+            port=str(parts.get("port") or defaults["port"] or "5432"),
+            user=user,
             password=str(parts.get("password") or ""),
         )
 

@@ -68,6 +68,8 @@ def eventstore_env(database: Database, *, pool_size: int = 8) -> dict[str, str]:
         # Personal data in events is sealed under per-subject keys (erasable without touching
         # the log); the vault reaches the mapper through the library's cipher slot.
         "CIPHER_TOPIC": get_topic(SealingCipher),
+        # The whole URL: every parameter in it (TLS above all) holds for the event store too.
+        "POSTGRES_CONNINFO": database.url,
         "POSTGRES_DBNAME": database.dbname,
         "POSTGRES_HOST": database.host,
         "POSTGRES_PORT": database.port,

@@ -266,3 +266,32 @@ def test_sessions_read_the_logs_timestamps_in_the_standard_librarys_utc(
         row = conn.execute("SELECT recorded_at FROM supervisionledger_events LIMIT 1").fetchone()
     assert row is not None
     assert row[0].tzinfo is UTC
+
+
+def test_the_event_store_connects_with_every_parameter_of_the_url(database: Database) -> None:
+    # Parameters beyond dbname/host/port/user/password (TLS settings above all) hold for the
+    # event store's own connections too; application_name makes them visible.
+    from infra.wiring import open_ledger
+
+    url = psycopg.conninfo.make_conninfo(
+        database.url, application_name="ledger-conninfo-test", connect_timeout="5"
+    )
+    ledger = open_ledger(Database.from_url(url), pool_size=2)
+    try:
+        given_agency(ledger)  # a write, through the event store's pool
+        with psycopg.connect(database.url) as conn:
+            sessions = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE application_name = 'ledger-conninfo-test' AND datname = %s",
+                (database.dbname,),
+            ).fetchall()
+        assert sessions[0][0] >= 2  # the pool's connections (its minimum is two)
+    finally:
+        ledger.close()
+
+
+def test_a_url_without_a_database_name_means_the_users_database() -> None:
+    # As libpq reads it: the database is named like the user.
+    assert Database.from_url("postgresql://alice@db.example/").dbname == "alice"
+    assert Database.from_url("host=db.example user=bob").dbname == "bob"
+    assert Database.from_url("postgresql://db.example/ledger").dbname == "ledger"
