@@ -47,7 +47,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.oversight.values import TicketStatus
 from domain.values import local_date
+from gateway import projection_lag
 from projections import queries
+from projections.store import FLOOR, STORE
 from projections.supervision_counters import ENFORCEMENT
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -289,9 +291,17 @@ class LedgerCollector(Collector):
         return {int(p): max(0.0, float(age or 0.0)) for p, age in _rows(conn, query, [wanted])}
 
     def _consumers(
-        self, conn: Connection, kind: str, label: str, found: list[tuple[str, int]]
+        self,
+        conn: Connection,
+        kind: str,
+        label: str,
+        found: list[tuple[str, int]],
+        lags: dict[str, tuple[int, float]] | None = None,
     ) -> Iterator[Metric]:
-        ages = self._lag_seconds(conn, (p for _, p in found))
+        """``lags``: each consumer's lag in events and seconds where it is not simply the
+        events after its position (a projection fed by Kafka partitions)."""
+        lags = lags or {}
+        ages = self._lag_seconds(conn, (p for n, p in found if n not in lags))
         position = GaugeMetricFamily(
             f"ledger_{kind}_position", f"The last log position each {kind} handled.", labels=[label]
         )
@@ -313,19 +323,58 @@ class LedgerCollector(Collector):
         )
         for name, reached in found:
             position.add_metric([name], reached)
-            lag.add_metric([name], max(0, self.log_position - reached))
-            lag_seconds.add_metric([name], ages.get(reached, 0.0))
+            events, seconds = lags.get(
+                name, (max(0, self.log_position - reached), ages.get(reached, 0.0))
+            )
+            lag.add_metric([name], events)
+            lag_seconds.add_metric([name], seconds)
             rate.add_metric([name], THROUGHPUT.rate(f"{self.scope}:{kind}", name, reached, now))
         yield from (position, lag, lag_seconds, rate)
 
     def _projections(self, conn: Connection) -> Iterator[Metric]:
-        # A projection fed by Kafka has a position per partition: its highest is how far it got.
-        found = _rows(
-            conn, "SELECT projection, max(position) FROM views.positions GROUP BY 1 ORDER BY 1"
-        )
+        # A projection fed by Kafka has a position per partition: its highest is shown as how
+        # far it got, and its lag is counted per partition (``gateway.projection_lag``).
+        sources: dict[str, dict[str, int]] = {}
+        for name, source, position in _rows(
+            conn, "SELECT projection, source, position FROM views.positions ORDER BY 1, 2"
+        ):
+            sources.setdefault(str(name), {})[str(source)] = int(position)
+        found = [(name, projection_lag.reached(s)) for name, s in sources.items()]
         yield from self._consumers(
-            conn, "projection", "projection", [(str(n), int(p)) for n, p in found]
+            conn, "projection", "projection", found, self._kafka_lags(conn, sources)
         )
+
+    def _kafka_lags(
+        self, conn: Connection, sources: dict[str, dict[str, int]]
+    ) -> dict[str, tuple[int, float]]:
+        kafka = {
+            name: projection_lag.kafka_sources(s)
+            for name, s in sources.items()
+            if STORE not in s and projection_lag.kafka_sources(s)
+        }
+        if not kafka:
+            return {}
+        lowest = min(min(p.values()) for p in kafka.values())
+        floors = {name: sources[name].get(FLOOR, 0) for name in kafka}
+        since = min(lowest, min(floors.values()))
+        query = sql.SQL(
+            "SELECT notification_id, originator_id, topic, extract(epoch FROM recorded_at) "
+            "FROM {} WHERE notification_id > %s ORDER BY notification_id DESC LIMIT %s"
+        ).format(self.events)
+        tail = [
+            projection_lag.Tail(int(n), a, str(t), float(at))
+            for n, a, t, at in _rows(conn, query, (since, projection_lag.WINDOW))
+        ]
+        prefix, partitions = projection_lag.topic_layout(
+            key for positions in kafka.values() for key in positions
+        )
+        now = float(_rows(conn, "SELECT extract(epoch FROM clock_timestamp())")[0][0])
+        lags = {}
+        for name, positions in kafka.items():
+            found = projection_lag.kafka_lag(tail, positions, floors[name], prefix, partitions)
+            age = 0.0 if found.oldest_at is None else max(0.0, now - found.oldest_at)
+            lags[name] = (found.events, age)
+        return lags
 
     def _relays(self, conn: Connection) -> Iterator[Metric]:
         found = _rows(conn, "SELECT name, position FROM ledger_relay_positions ORDER BY 1")

@@ -18,7 +18,9 @@ from prometheus_client.samples import Sample
 from starlette.middleware import Middleware
 from starlette.testclient import TestClient
 
+from consumers.partitioner import key_hash
 from consumers.relay import POSITIONS_DDL
+from consumers.topics import LEDGER_TOPICS
 from domain.actors import SYSTEM, Role
 from domain.application import SupervisionLedger
 from domain.field.commands import RecordAreaPatrol
@@ -263,3 +265,53 @@ def test_the_middleware_is_an_ordinary_starlette_middleware(clients: Clients) ->
     assert cast(object, Middleware(CommandMetrics).cls) is CommandMetrics
     assert Role.PUBLIC  # the scrape needs no token
     assert clients.anonymous.get("/metrics").status_code == 200
+
+
+def kafka_positions(url: str, projection: str, positions: dict[tuple[str, int], int]) -> None:
+    """A Kafka-fed projection's stored positions, one per partition (as a runner writes them)."""
+    with psycopg.connect(url) as conn:
+        conn.execute("DELETE FROM views.positions WHERE projection = %s", (projection,))
+        for (topic, partition), position in positions.items():
+            conn.execute(
+                "INSERT INTO views.positions (projection, source, position, next_offset) "
+                "VALUES (%s, %s, %s, 0)",
+                (projection, f"{topic}:{partition}", position),
+            )
+
+
+def test_a_stalled_partition_shows_in_the_projection_lag_and_an_idle_one_does_not(
+    clients: Clients, demo: Database, ledger: SupervisionLedger
+) -> None:
+    before = int(value(scrape(clients.anonymous), "ledger_log_position"))
+    every = {(t.name, p): before for t in LEDGER_TOPICS for p in range(t.partitions)}
+    # Given three patrols written after every partition was read up to ``before``
+    patrols = [
+        ledger.execute(RecordAreaPatrol.model_validate(patrol(d)), SYSTEM).id for d in (4, 5, 6)
+    ]
+    after = before + len(patrols)
+    stalled = ("ledger.patrols.v1", key_hash(str(patrols[0]).encode()) % 6)
+    behind = sum(
+        1 for p in patrols if ("ledger.patrols.v1", key_hash(str(p).encode()) % 6) == stalled
+    )
+    # when one runner applied them all but those of the first patrol's partition (stalled at
+    # ``before``), and another applied them all: its other partitions stay at ``before``,
+    # idle, with nothing to apply
+    kafka_positions(
+        demo.url,
+        "stalled",
+        every | {key: after for key in every if key[0] == "ledger.patrols.v1" and key != stalled},
+    )
+    kafka_positions(
+        demo.url,
+        "caught_up",
+        every | {key: after for key in every if key[0] == "ledger.patrols.v1"},
+    )
+    samples = scrape(clients.anonymous)
+
+    # then the stalled partition's events are the first one's lag, and the other has none
+    assert value(samples, "ledger_projection_lag_events", projection="stalled") == behind >= 1
+    assert value(samples, "ledger_projection_lag_seconds", projection="stalled") > 0
+    assert value(samples, "ledger_projection_lag_events", projection="caught_up") == 0
+    assert value(samples, "ledger_projection_lag_seconds", projection="caught_up") == 0
+    # and both report the highest partition position as how far they got
+    assert value(samples, "ledger_projection_position", projection="stalled") == after
