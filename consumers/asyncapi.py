@@ -28,6 +28,7 @@ from pydantic.json_schema import GenerateJsonSchema
 from pydantic_core import core_schema
 
 from consumers.catalogue import events_by_topic
+from consumers.checkpointer import CLOUDEVENT_TYPE as CHECKPOINT_TYPE
 from consumers.envelope import TYPE_PREFIX
 from consumers.partner_filter import EVENT_HASH, LEAF_INDEX, PREV_HASH, TREE_SIZE
 from consumers.topics import (
@@ -39,7 +40,6 @@ from consumers.topics import (
 from domain.base import DomainEvent
 
 ASYNCAPI_VERSION = "3.0.0"
-CHECKPOINT_TYPE = "cn.binhai.checkpoints.Checkpoint"
 PARTNER_CHANNEL = "partner.collaboration"
 PARTNER_ADDRESS = "partner.{region}.collaboration.v1"
 REF = "#/components/schemas/{model}"
