@@ -50,7 +50,7 @@ import orjson
 from eventsourcing.persistence import InterfaceError, Notification, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
 from eventsourcing.utils import retry
-from psycopg.rows import DictRow
+from psycopg.rows import DictRow, dict_row
 from psycopg.sql import SQL, Composed, Identifier
 
 from domain.application import IdempotencyRecord
@@ -222,7 +222,14 @@ class LedgerRecorder(PostgresApplicationRecorder):
             # The database's clock, whatever the client sent; after the table lock, so it
             # rises with the position.
             "NEW.recorded_at := clock_timestamp(); "
-            "IF NEW.content_hash IS NULL THEN NEW.content_hash := sha256(NEW.state); "
+            # A state with a person is hashed in its redacted form, which only the client can
+            # compute: refused without it (the verifier takes a state whose bytes hash to its
+            # content hash as one without a person, and checks no ciphertext in it).
+            "IF NEW.content_hash IS NULL THEN "
+            "IF position(convert_to('\"person\":' || chr(123), 'UTF8') IN NEW.state) > 0 "
+            "THEN RAISE EXCEPTION 'a state with personal data needs the content hash of its "
+            "redacted form' USING ERRCODE = 'check_violation'; END IF; "
+            "NEW.content_hash := sha256(NEW.state); "
             "ELSIF octet_length(NEW.content_hash) <> 32 THEN "
             "RAISE EXCEPTION 'a content hash is 32 bytes' USING ERRCODE = 'check_violation'; "
             "END IF; "
@@ -415,3 +422,18 @@ def _chained(row: DictRow) -> ChainedEvent:
 
 class LedgerFactory(PostgresFactory):
     application_recorder_class = LedgerRecorder
+
+    POSTGRES_CONNINFO = "POSTGRES_CONNINFO"
+    """The ledger's own key: the whole libpq connection string the event store connects with."""
+
+    def __init__(self, env: Any) -> None:
+        super().__init__(env)
+        conninfo = self.env.get(self.POSTGRES_CONNINFO)
+        if conninfo:
+            # The library connects with five parts of the URL (dbname, host, port, user,
+            # password) and drops the rest — sslmode, sslrootcert, options, connect_timeout,
+            # application_name …: a silent TLS downgrade. Its pool, not yet opened, connects
+            # with the whole string instead, and libpq's defaults for what it leaves out.
+            pool = self.datastore.pool
+            pool.conninfo = conninfo
+            pool.kwargs = {"row_factory": dict_row}

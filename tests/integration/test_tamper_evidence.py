@@ -554,3 +554,20 @@ def test_a_ledger_starting_on_rows_without_hashes_names_them_and_fills_in_nothin
     assert first_problem(verified(ledger, signer)) == ("unchained-event", target.position)
     with checkpointer(ledger, database, signer) as fresh, pytest.raises(LogTamperedError):
         fresh.seal()
+
+
+def test_a_state_with_a_person_is_refused_without_its_redacted_content_hash(
+    ledger: SupervisionLedger, database: Database
+) -> None:
+    """The verifier takes a state whose bytes hash to its content hash for one without a
+    person; the database makes sure a state with a person never gets such a hash by default."""
+    state = orjson.dumps({"person": {"digest": "00" * 32, "sealed": "AA==", "subject": "s"}})
+    with (
+        psycopg.connect(database.url, autocommit=True) as conn,
+        pytest.raises(psycopg.errors.CheckViolation, match="redacted form"),
+    ):
+        conn.execute(
+            "INSERT INTO supervisionledger_events (originator_id, originator_version, topic, "
+            "state) VALUES (gen_random_uuid(), 1, 'GridCell.Defined', %s)",
+            (state,),
+        )
