@@ -41,13 +41,20 @@ def test_the_office_registers_an_agency_and_reads_it_back(clients: Clients) -> N
     assert read.json()["state"]["name"] == "市场监管局"
 
 
+def written(clients: Clients) -> int:
+    """The event store's last position: unchanged by a refused command."""
+    return clients.ledger.recorder.max_notification_id() or 0
+
+
 def test_a_duplicate_registration_is_a_409_naming_the_record(clients: Clients) -> None:
     payload = {"code": "MSA", "name": "x", "domains": ["market"]}
     clients.office.post("/api/v1/agencies", json=payload)
+    before = written(clients)
     problem = assert_problem(
         clients.office.post("/api/v1/agencies", json=payload), 409, "already-exists"
     )
     assert problem["detail"] == "agency MSA already exists"
+    assert written(clients) == before
 
 
 def test_field_errors_are_listed(clients: Clients) -> None:
@@ -72,14 +79,17 @@ def test_a_rule_violation_names_the_rule(clients: Clients) -> None:
         clients.office.post(f"/api/v1/officers/{officer}/certificate", json=issue).status_code
         == 200
     )
+    before = written(clients)
     again = clients.office.post(
         f"/api/v1/officers/{officer}/certificate", json={"number": "C2", "issued_on": "2023-02-01"}
     )
     problem = assert_problem(again, 409, "rule-violation")
     assert problem["rule"] == "one-certificate-at-a-time"
+    assert written(clients) == before
 
 
 def test_unknown_ids_are_404(clients: Clients) -> None:
+    before = written(clients)
     assert_problem(clients.auditor.get(f"/api/v1/officers/{uuid4()}"), 404, "not-found")
     assert_problem(
         clients.office.post(
@@ -89,6 +99,7 @@ def test_unknown_ids_are_404(clients: Clients) -> None:
         404,
         "not-found",
     )
+    assert written(clients) == before
 
 
 @pytest.mark.parametrize(
@@ -154,10 +165,12 @@ def test_an_agency_officer_writes_for_its_own_agency_only(clients: Clients) -> N
         "/api/v1/officers", json={"officer_no": "A1", "name": "x", "agency_id": a}
     )
     assert own.status_code == 201
+    before = written(clients)
     other = officer_of_a.post(
         "/api/v1/officers", json={"officer_no": "B1", "name": "x", "agency_id": b}
     )
     assert_problem(other, 403, "forbidden")
+    assert written(clients) == before
     # ... and reads only its own agency's officers.
     b_officer = clients.office.post(
         "/api/v1/officers", json={"officer_no": "B2", "name": "x", "agency_id": b}
@@ -169,21 +182,26 @@ def test_an_agency_officer_writes_for_its_own_agency_only(clients: Clients) -> N
 @pytest.mark.parametrize("role", [Role.AUDITOR, Role.PARTNER])
 def test_read_only_roles_cannot_write(clients: Clients, role: Role) -> None:
     client = clients.as_(role, region="tangshan" if role is Role.PARTNER else None)
+    before = written(clients)
     response = client.post("/api/v1/entities", json={"uscc": uscc(1), "name": "x"})
     assert_problem(response, 403, "forbidden")
+    assert written(clients) == before
 
 
 def test_idempotency_key_over_http(clients: Clients) -> None:
     payload = {"uscc": uscc(7), "name": "x"}
     headers = {"Idempotency-Key": "retry-1"}
     first = clients.office.post("/api/v1/entities", json=payload, headers=headers)
+    after_first = written(clients)
     second = clients.office.post("/api/v1/entities", json=payload, headers=headers)
-    assert first.status_code == 201
+    assert first.status_code == second.status_code == 201
     assert second.json() == first.json()
+    assert written(clients) == after_first  # the retry wrote nothing
     reused = clients.office.post(
         "/api/v1/entities", json={"uscc": uscc(8), "name": "x"}, headers=headers
     )
     assert_problem(reused, 422, "idempotency-key-reused")
+    assert written(clients) == after_first
 
 
 def test_openapi_describes_every_command_and_record(clients: Clients) -> None:
