@@ -2,7 +2,8 @@
 gives — and those the in-memory fold gives.
 
 Hypothesis draws a sequence of steps (plans, draws, inspections, cases, patrols, certificates,
-reviews, tickets, meetings, joint actions, equipment) carried out through the real commands, so
+frontline changes, reviews, tickets closed and reopened, meetings, suggestions, joint actions,
+case transfers, cross-regional cases, equipment) carried out through the real commands, so
 every rule applies: a step the rules refuse writes nothing (or, for an inspection attempt
 without dual certificates, its refusal), which is a valid history too. The embedded follower
 catches up at random points with random batch sizes; at the end every view table is compared
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -32,7 +34,7 @@ from domain.cases import commands as cc
 from domain.cases.penalties import Penalties
 from domain.cases.penalty_case import PenaltyCase
 from domain.collaboration import commands as co
-from domain.collaboration.values import PartnerRegion
+from domain.collaboration.values import PartnerRegion, TransferDirection, TransferOutcome
 from domain.commands import Command
 from domain.errors import DomainError
 from domain.field.commands import RecordAreaPatrol
@@ -43,6 +45,7 @@ from domain.oversight.values import (
     EquipmentKind,
     MeetingKind,
     ScreeningResult,
+    SuggestionKind,
     TicketCategory,
     TicketChannel,
     TicketFinding,
@@ -80,6 +83,10 @@ STEPS = (
     "meeting",
     "joint_action",
     "equipment",
+    "suggestion",
+    "transfer",
+    "cross_case",
+    "frontline",
 )
 DRAWN_UP = datetime(2023, 1, 9, 9, tzinfo=DISTRICT_ZONE)
 
@@ -358,7 +365,13 @@ class World:
                 )
             )
         if rng.random() < 0.7:
-            self.run(ov.CloseTicket(ticket_id=ticket, closed_at=moment(later, 15)))
+            closed = self.run(ov.CloseTicket(ticket_id=ticket, closed_at=moment(later, 15)))
+            if closed is not None and rng.random() < 0.4:
+                self.run(
+                    ov.ReopenTicket(
+                        ticket_id=ticket, reopened_at=moment(later, 17), reason="市民不满意"
+                    )
+                )
 
     def _meeting(self, rng: random.Random) -> None:
         self.run(
@@ -406,6 +419,105 @@ class World:
                     found_on=starts + timedelta(days=1),
                 )
             )
+
+    def _suggestion(self, rng: random.Random) -> None:
+        day = self._day(rng)
+        suggestion = self.run(
+            ov.ReceiveSuggestion(
+                reference=self.next_no("津检建"),
+                kind=rng.choice(list(SuggestionKind)),
+                issuer="滨海新区人民检察院",
+                agency_id=rng.choice([None, *self.agencies]),
+                subject="规范执法",
+                received_on=day,
+                deadline=day + timedelta(days=60),
+            )
+        )
+        if suggestion is not None and rng.random() < 0.6:
+            self.run(
+                ov.AnswerSuggestion(
+                    suggestion_id=suggestion,
+                    answered_on=day + timedelta(days=rng.randrange(90)),
+                    answer="已整改",
+                )
+            )
+
+    def _transfer(self, rng: random.Random) -> None:
+        day = self._day(rng)
+        transfer = self.run(
+            co.RecordCaseTransfer(
+                direction=rng.choice(list(TransferDirection)),
+                region=rng.choice([PartnerRegion.LANGFANG, PartnerRegion.TANGSHAN]),
+                case_reference=self.next_no("移"),
+                agency_id=rng.choice(self.agencies),
+                transferred_on=day,
+                summary="线索移送",
+            )
+        )
+        if transfer is not None and rng.random() < 0.7:
+            self.run(
+                co.RecordTransferOutcome(
+                    transfer_id=transfer,
+                    outcome=rng.choice(list(TransferOutcome)),
+                    decided_on=day + timedelta(days=rng.randrange(20)),
+                )
+            )
+
+    def _cross_case(self, rng: random.Random) -> None:
+        agency = rng.choice(self.agencies)
+        opened = self._day(rng)
+        case = self.run(
+            co.OpenCrossRegionalCase(
+                case_no=self.next_no("协"),
+                regions=rng.sample([PartnerRegion.LANGFANG, PartnerRegion.TANGSHAN], 2),
+                agency_id=agency,
+                opened_on=opened,
+                cause="销售冒用厂名、厂址的产品",
+                party_kind=PartyKind.ORGANISATION,
+                entity_name="某钢材公司",
+            )
+        )
+        if case is None:
+            return
+        team = self._team(agency, rng)
+        for _ in range(rng.randrange(3)):
+            self.run(
+                co.RecordSeizure(
+                    case_id=case,
+                    description="钢材",
+                    quantity=Decimal(rng.randint(1, 5000)),
+                    unit="吨",
+                    seized_on=opened,
+                    officer_ids=team,
+                )
+            )
+        if rng.random() < 0.5:
+            self.run(co.RequestCrossRegionalLegalReview(case_id=case, requested_on=opened))
+            self.run(
+                co.RecordCrossRegionalLegalReview(
+                    case_id=case, reviewed_on=opened, passed=True, reviewer="法制科"
+                )
+            )
+        self.run(
+            co.DecideCrossRegionalCase(
+                case_id=case,
+                decided_on=opened + timedelta(days=rng.randrange(120)),
+                goods_value_fen=rng.randint(0, 10**9),
+                goods_confiscated=rng.random() < 0.5,
+                fine_fen=rng.randint(0, 10**8),
+                officer_ids=team,
+            )
+        )
+
+    def _frontline(self, rng: random.Random) -> None:
+        agency = rng.choice(self.agencies)
+        self.run(
+            reg.SetFrontline(
+                officer_id=rng.choice(self.officers[agency]),
+                frontline=rng.random() < 0.5,
+                effective_on=rng.choice([None, self._day(rng)]),
+            )
+        )
 
     def _equipment(self, rng: random.Random) -> None:
         self.run(
