@@ -27,10 +27,13 @@ def require_team(officer_ids: Sequence[UUID], *, act: str) -> None:
 
 
 def require_certified(officers: Sequence[Officer], day: date) -> None:
-    """Everyone named in a new act holds an enforcement certificate active on its day.
+    """Everyone named in a new act holds an enforcement certificate active on its day, and
+    holds one still as the act is recorded.
 
-    This is also how "a revoked officer can be named in nothing new" is enforced: from the day
-    of revocation the officer holds no active certificate.
+    The second half is "a revoked officer can be named in nothing new": once a revocation is
+    on file (and no later certificate), the officer is named in nothing recorded from then on,
+    whatever day the act is dated — an act dated before the revocation but recorded after it
+    is a back-dated act by someone who no longer enforces.
     """
     for officer in officers:
         if officer.certificate_on(day) is None:
@@ -39,6 +42,20 @@ def require_certified(officers: Sequence[Officer], day: date) -> None:
                 f"officer {officer.officer_no} ({officer.name}) holds no enforcement certificate "
                 f"active on {day}",
             )
+        require_not_revoked(officer)
+
+
+def require_not_revoked(officer: Officer) -> None:
+    """An officer whose certificate revocation is on file, with no later certificate, can be
+    named in nothing new."""
+    if officer.current_certificate is None:
+        last = officer.certificates[-1] if officer.certificates else None
+        when = f" on {last.revoked_on}" if last is not None and last.revoked_on else ""
+        raise RuleViolation(
+            "revoked-officer-in-nothing-new",
+            f"officer {officer.officer_no} ({officer.name}) had their enforcement certificate "
+            f"revoked{when}, and holds none since; they can be named in nothing recorded now",
+        )
 
 
 def require_enforcement_team(

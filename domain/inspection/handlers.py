@@ -20,6 +20,8 @@ from domain.planning.plan import InspectionPlan
 from domain.planning.rules import require_drawn_officers_present, require_every_agency_present
 from domain.registry.entity import Entity
 from domain.registry.officer import Officer
+from domain.rules import require_certified
+from domain.values import local_date
 
 
 @handles(c.StartInspection)
@@ -80,6 +82,8 @@ def record_inspection_evidence(uow: UnitOfWork, cmd: c.RecordInspectionEvidence)
 def conclude_inspection(uow: UnitOfWork, cmd: c.ConcludeInspection) -> Inspection:
     inspection = uow.get(Inspection, cmd.inspection_id)
     uow.actor.require_agency(inspection.agency_id)
+    # The conclusion is signed by the officers who inspected: each still certified now.
+    require_certified(uow.get_each(Officer, inspection.officer_ids), local_date(cmd.concluded_at))
     inspection.conclude(cmd.outcome, cmd.findings, cmd.concluded_at)
     year = uow.get(EntityYear, inspection.entity_year_id)
     year.end(inspection.visit_no, inspection.id, cmd.outcome.inspected, cmd.concluded_at)

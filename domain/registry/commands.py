@@ -75,7 +75,10 @@ class RevokeCertificate(Command):
     ROUTE = "POST /officers/{officer_id}/certificate/revocation"
     ROLES = OFFICE
     officer_id: UUID
-    revoked_on: date
+    revoked_on: ActDay = Field(
+        description="The day it takes effect: not after today (a revocation is recorded once "
+        "it has happened, so that it bars the officer from every act recorded afterwards)."
+    )
     reason: RevocationReason
     note: Text = ""
 

@@ -49,8 +49,15 @@ def registry_phases(
         ),
         Phase("officers", world.officers, _officer),
         Phase("entities", world.entities, _entity),
-        Phase("revocations", [o for o in world.officers if o.revoked_on], _revocation),
     ]
+
+
+def revocation_phases(year: SimulatedYear) -> list[Phase[Any]]:
+    """The year's certificate revocations, written after every act: once a revocation is on
+    file the officer can be named in nothing recorded later, whatever the act's day, and the
+    simulation writes the year phase by phase, not day by day."""
+    world = year.world
+    return [Phase("revocations", [o for o in world.officers if o.revoked_on], _revocation)]
 
 
 def _grid_cell(cell: GridCellSpec) -> list[Step]:

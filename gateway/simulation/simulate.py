@@ -13,7 +13,7 @@ from gateway.simulation.script_cases import case_phases
 from gateway.simulation.script_extras import extra_phases
 from gateway.simulation.script_oversight import oversight_phases
 from gateway.simulation.script_planning import planning_phases
-from gateway.simulation.script_registry import registry_phases
+from gateway.simulation.script_registry import registry_phases, revocation_phases
 from gateway.simulation.year import SimulatedYear
 
 
@@ -35,6 +35,7 @@ def phases(year: SimulatedYear, published: set[EnforcementDomain]) -> list[Phase
         *case_phases(year),
         *oversight_phases(year),
         *extra_phases(year),
+        *revocation_phases(year),
     ]
 
 

@@ -8,11 +8,14 @@ from uuid import uuid4
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from domain.errors import RuleViolation
 from domain.registry import rules
 from domain.registry.certificate import Certificate
+from domain.registry.commands import RevokeCertificate
 from domain.registry.officer import Officer
+from domain.rules import require_certified
 from domain.values import RevocationReason
 
 pytestmark = pytest.mark.usefixtures("as_system")
@@ -101,3 +104,52 @@ def test_new_certificate_not_before_last_revocation(last_revoked: date, new_issu
         assert refused.value.rule == "certificate-dates-in-order"
     else:
         rules.require_issue_after_last_revocation(new_issue, history)
+
+
+# A revoked officer can be named in nothing new ------------------------------------------------
+
+act_days = st.dates(min_value=date(2023, 1, 10), max_value=date(2023, 12, 31))
+
+
+@given(act_day=act_days, revoked_on=act_days)
+def test_once_a_revocation_is_on_file_no_act_names_the_officer_whatever_its_day(
+    act_day: date, revoked_on: date
+) -> None:
+    # Given an officer whose certificate's revocation is on file
+    officer = a_certified_officer(date(2023, 1, 10))
+    officer.revoke_certificate(revoked_on, RevocationReason.RETIREMENT, note="")
+    # When a new act names them, dated before the revocation or after
+    with pytest.raises(RuleViolation) as refused:
+        require_certified([officer], act_day)
+    # Then it is refused: by the day when they held no certificate that day, else because
+    # the revocation is on file (a back-dated act)
+    expected = (
+        "revoked-officer-in-nothing-new" if act_day < revoked_on else ("certified-officers-only")
+    )
+    assert refused.value.rule == expected
+
+
+def test_a_new_certificate_after_a_revocation_lets_the_officer_act_again() -> None:
+    officer = a_certified_officer(date(2023, 1, 10))
+    officer.revoke_certificate(date(2023, 3, 1), RevocationReason.REASSIGNMENT, note="")
+    officer.issue_certificate(number="C-2", issued_on=date(2023, 5, 1))
+    require_certified([officer], date(2023, 5, 2))
+    with pytest.raises(RuleViolation) as refused:
+        require_certified([officer], date(2023, 4, 1))  # between: no certificate that day
+    assert refused.value.rule == "certified-officers-only"
+
+
+def test_a_revocation_is_recorded_once_it_has_happened_not_ahead() -> None:
+    body = {"officer_id": str(uuid4()), "reason": "retirement"}
+    with pytest.raises(ValidationError, match="is in the future"):
+        RevokeCertificate.model_validate({**body, "revoked_on": "2099-01-01"})
+    assert RevokeCertificate.model_validate({**body, "revoked_on": "2023-06-01"})
+
+
+def test_training_is_recorded_for_an_officer_without_a_certificate() -> None:
+    """Training is how an officer (re)qualifies for a certificate, so a revoked officer's
+    training is recorded: it names them in no enforcement act."""
+    officer = a_certified_officer()
+    officer.revoke_certificate(date(2023, 6, 1), RevocationReason.REASSIGNMENT, note="")
+    officer.record_training("行政执法资格培训", 40, date(2023, 9, 1))
+    assert officer.training_hours == 40
