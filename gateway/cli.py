@@ -54,6 +54,7 @@ def serve(
 
     from gateway.app import create_app
     from gateway.demo import demo_grants, demo_present, load_demo
+    from gateway.demo_planning import NOW_CERTIFICATE
     from gateway.serving import LOG_FORMAT, shared_with_workers
     from infra.collector import fewer_collector_pauses
     from infra.integrity.wiring import SigningKeyMissingError, checkpointer_for
@@ -82,15 +83,16 @@ def serve(
             typer.echo("demo data not loaded: the ledger already holds records")
         made = demo_grants()
         save_grants(settings.resolved_tokens_file, [g for _, _, g in made], replace_label="demo")
-        typer.echo(
-            f"\nThe ledger is at http://{host}:{port}/  (API: /api/v1, OpenAPI: /openapi.json)\n"
-        )
+        base = f"http://{_reachable(host)}:{port}"
+        typer.echo(f"\nThe ledger is at {base}/  (API: /api/v1, OpenAPI: /openapi.json)\n")
         typer.echo("Demo tokens (shown once; only their hashes are stored):")
         for role, token, _ in made:
             typer.echo(f"  {role:42s} {token}")
+        typer.echo(f"  {'public (verifies e-certificates)':42s} no token")
         typer.echo(
             "\nTry:  curl -H 'Authorization: Bearer <token>' "
-            f"http://{host}:{port}/api/v1/agencies/{_msa()}\n"
+            f"{base}/api/v1/agencies/{_msa()}\n"
+            f"      curl {base}/api/v1/public/e-certificates/{NOW_CERTIFICATE}\n"
         )
     # The views exist (empty, at worst) before the first request reads them, whichever process
     # will fill them: the follower below, or `ledger project` behind Kafka.
@@ -165,6 +167,15 @@ def _tokens_go_to_the_file(settings: Settings, what: str) -> None:
 
 def _exit_normally(signum: int, frame: object) -> None:
     raise SystemExit(0)
+
+
+def _reachable(host: str) -> str:
+    """An address a browser on this machine can open: a wildcard bind is no destination."""
+    if host in ("0.0.0.0", "", "*"):  # noqa: S104 - compared, not bound
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
 
 
 def _msa() -> UUID:

@@ -14,9 +14,10 @@ import shutil
 import signal
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx2
 import pytest
 
 from infra.ports import free_port
@@ -27,9 +28,14 @@ def postmaster_pid(data_dir: Path) -> int:
     return int((data_dir / "pg" / "postmaster.pid").read_text().splitlines()[0])
 
 
-def serve_and_terminate(data_dir: Path, log: Path) -> int:
-    """Start ``ledger serve`` on the embedded PostgreSQL in ``data_dir``, wait until it answers,
-    SIGTERM it; the postmaster's pid it ran on."""
+def serve_and_terminate(
+    data_dir: Path,
+    log: Path,
+    *args: str,
+    while_up: Callable[[int], None] = lambda port: None,
+) -> int:
+    """Start ``ledger serve *args`` on the embedded PostgreSQL in ``data_dir``, wait until it
+    answers, call ``while_up(port)``, SIGTERM it; the postmaster's pid it ran on."""
     port = free_port()
     env = {
         "LEDGER_DATABASE_URL": "",
@@ -37,9 +43,10 @@ def serve_and_terminate(data_dir: Path, log: Path) -> int:
         "LEDGER_KAFKA_BOOTSTRAP": "",
         "LEDGER_CHECKPOINT_INTERVAL": "3600",
     }
-    process = ledger_process(["serve", "--port", str(port)], env, log)
+    process = ledger_process(["serve", "--port", str(port), *args], env, log)
     try:
         wait_for(lambda: healthy(port), 120, "the gateway")
+        while_up(port)
         pid = postmaster_pid(data_dir)
         assert not gone(pid)
         process.send_signal(signal.SIGTERM)
@@ -78,7 +85,26 @@ def data_dir() -> Iterator[Path]:
 
 
 def test_a_terminated_serve_stops_its_embedded_postgres(data_dir: Path) -> None:
-    pid = serve_and_terminate(data_dir, data_dir / "serve.log")
+    log = data_dir / "serve.log"
+
+    def the_printed_urls_work(port: int) -> None:
+        # Bound to every interface, the demo prints an address a browser here can open, and
+        # what the public (no token) may do.
+        printed = log.read_text()
+        base = f"http://127.0.0.1:{port}"
+        assert f"The ledger is at {base}/" in printed
+        public = f"{base}/api/v1/public/e-certificates/DEMO-EC-NOW"
+        assert f"curl {public}" in printed
+        assert httpx2.get(public, timeout=10).json()["valid_now"] is True
+
+    pid = serve_and_terminate(
+        data_dir,
+        log,
+        "--demo",
+        "--host",
+        "0.0.0.0",  # noqa: S104 - every interface, on purpose
+        while_up=the_printed_urls_work,
+    )
     wait_for(lambda: gone(pid), 10, f"the postmaster {pid} to stop")
     holders = json.loads((data_dir / "pg" / ".handle_pids.json").read_text())
     assert holders == []
