@@ -85,7 +85,9 @@ def subscribe(
     ] = False,
 ) -> None:
     """Keep a verified local copy of a partner region's feed."""
-    from consumers.partner_subscriber import HttpProofSource, LocalCopy, PartnerSubscriber
+    from consumers.partner_copy import LocalCopy
+    from consumers.partner_proofs import HttpProofSource
+    from consumers.partner_subscriber import PartnerSubscriber
     from infra.integrity.signing import CheckpointFormatError, load_public_key
 
     settings = settings_or_exit()
@@ -136,7 +138,7 @@ def show(
     ] = None,
 ) -> None:
     """Print a local copy: its records, then its summary and rejections (JSON)."""
-    from consumers.partner_subscriber import LocalCopy
+    from consumers.partner_copy import LocalCopy
 
     if not copy.exists():
         raise fail(f"{copy} does not exist", 2)

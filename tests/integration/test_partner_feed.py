@@ -27,14 +27,10 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from typer.testing import CliRunner
 
 from consumers.checkpointer import Checkpointer
+from consumers.partner_copy import VERIFIED, LocalCopy, Summary
 from consumers.partner_filter import EVENT_HASH, ChainLookup, PartnerFilter
-from consumers.partner_subscriber import (
-    VERIFIED,
-    HttpProofSource,
-    LocalCopy,
-    PartnerSubscriber,
-    Summary,
-)
+from consumers.partner_proofs import HttpProofSource
+from consumers.partner_subscriber import PartnerSubscriber
 from consumers.relay import Relay, make_producer
 from consumers.topics import PARTNER_REGIONS, ensure_topics, partner_topic
 from domain.actors import SYSTEM, Role

@@ -21,7 +21,7 @@ from consumers.partner_filter import (
     partner_value,
     regions_of,
 )
-from consumers.partner_subscriber import (
+from consumers.partner_records import (
     CheckpointMessage,
     Rejected,
     check_checkpoint,
