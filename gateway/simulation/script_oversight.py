@@ -3,8 +3,11 @@ partner cities, as commands."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
+from domain.actors import Actor
 from domain.cases import commands as cc
 from domain.cases.review_standard import STANDARD_2023, Deduction
 from domain.collaboration import commands as collab
@@ -13,8 +16,8 @@ from domain.field.commands import RecordAreaPatrol
 from domain.oversight import commands as ov
 from domain.oversight.hotline_ticket import HotlineTicket
 from domain.oversight.meeting import CoordinationMeeting
-from domain.oversight.values import ScreeningResult
-from domain.values import EnforcementDomain
+from domain.oversight.values import Satisfaction, ScreeningResult, TicketFinding
+from domain.values import DISTRICT_ZONE, EnforcementDomain
 from gateway.simulation.acts import JointActionPlan, Meeting, Patrol, Review, Ticket
 from gateway.simulation.engine import Phase, Step
 from gateway.simulation.script_planning import recorder
@@ -101,10 +104,57 @@ def _ticket(ticket: Ticket) -> list[Step]:
         )
         steps += [(route, OFFICE), (handle, handling.handlers[0].actor)]
         satisfaction = handling.satisfaction
+    seq = int(ticket.no.rsplit("-", 1)[-1])
+    closed_on = ticket.closed_at.astimezone(DISTRICT_ZONE).date()
+    if seq % STUCK_EVERY == 11 or (closed_on >= date(closed_on.year, 12, 20) and seq % 3 == 0):
+        # Still open when the year ends (a few stuck past their deadline, some late in
+        # December): the report counts tickets screened, so an open one changes no figure,
+        # and the views have open and overdue tickets to show.
+        return steps
     close = ov.CloseTicket(
         ticket_id=ticket_id, closed_at=ticket.closed_at, satisfaction=satisfaction
     )
-    return [*steps, (close, OFFICE)]
+    steps.append((close, OFFICE))
+    if handling is not None and seq % REOPEN_EVERY == 7 and closed_on.month < 12:
+        steps += _reopened(ticket_id, ticket.closed_at, handling.handlers[0].actor)
+    return steps
+
+
+STUCK_EVERY = 250
+"""About one ticket in 250 is still open, past its deadline, when the year ends."""
+REOPEN_EVERY = 29
+"""About one handled ticket in thirty is reopened after a dissatisfied return visit."""
+
+
+def _reopened(ticket_id: UUID, closed_at: datetime, handler: Actor) -> list[Step]:
+    """Reopened two hours after its close, handled again the next day, closed the day after."""
+    return [
+        (
+            ov.ReopenTicket(
+                ticket_id=ticket_id,
+                reopened_at=closed_at + timedelta(hours=2),
+                reason="回访不满意，重新办理",
+            ),
+            OFFICE,
+        ),
+        (
+            ov.HandleTicket(
+                ticket_id=ticket_id,
+                handled_at=closed_at + timedelta(days=1),
+                finding=TicketFinding.SUBSTANTIATED,
+                result="再次核查并督促整改到位",
+            ),
+            handler,
+        ),
+        (
+            ov.CloseTicket(
+                ticket_id=ticket_id,
+                closed_at=closed_at + timedelta(days=2),
+                satisfaction=Satisfaction.BASICALLY_SATISFIED,
+            ),
+            OFFICE,
+        ),
+    ]
 
 
 def _meeting(meeting: Meeting) -> list[Step]:

@@ -206,3 +206,20 @@ def test_a_year_is_simulated_once_per_ledger(
         simulate(sim_ledger, tiny)
 
     assert stored_events(database) == written
+
+
+def test_the_reduced_year_reopens_a_ticket_and_ends_with_tickets_open(
+    sim_ledger: SupervisionLedger, database: Database, reduced_year: SimulatedYear
+) -> None:
+    simulated(sim_ledger, reduced_year)
+    with psycopg.connect(database.url) as conn:
+        topics = dict(
+            conn.execute(
+                "SELECT topic, count(*) FROM supervisionledger_events "
+                "WHERE topic LIKE 'HotlineTicket.%' GROUP BY 1"
+            ).fetchall()
+        )
+    assert topics.get("HotlineTicket.Reopened", 0) >= 1
+    # Closed once more each time reopened, yet fewer closes than tickets: some still open.
+    closes = topics["HotlineTicket.Closed"] - topics["HotlineTicket.Reopened"]
+    assert 0 < closes < topics["HotlineTicket.Received"]
