@@ -24,11 +24,10 @@ def test_every_route_and_cli_command_is_listed() -> None:
 
 
 def test_the_rules_of_a_command_are_read_from_its_handler() -> None:
-    assert rules_of(registry.IssueCertificate) == [
-        "certificate-dates-in-order",
-        "one-certificate-at-a-time",
-    ]
-    assert rules_of(registry.RegisterAgency) == []
+    issue = rules_of(registry.IssueCertificate)
+    assert {"certificate-dates-in-order", "one-certificate-at-a-time"} <= set(issue)
+    assert issue == sorted(issue)
+    assert "one-certificate-at-a-time" not in rules_of(registry.RegisterAgency)
     decide = rules_of(cases.DecideOnTheSpot)
     assert {"simple-procedure-cap", "two-officers"} <= set(decide)
     # ... and not the rules of another aggregate's method of the same name.
