@@ -93,7 +93,14 @@ def read_state(request: Request, cls: type[Aggregate]) -> dict[str, Any]:
     state = aggregate.state()
     actor = caller(request)
     if actor.role is Role.PARTNER:
-        # A partner region sees what concerns it, but never an individual's personal data.
+        # A partner region sees what concerns it, but never an individual's personal data:
+        # each person as the subject pseudonym it is stored (and sent to partners) under,
+        # which only the stored events know (the aggregate holds people opened).
+        if persons_in(state["state"]):
+            replayed = service.load_history(
+                ledger_of(request), cls.KIND, aggregate.id, withhold=withhold_personal
+            )
+            state["state"] = replayed.history.state
         state = withhold_personal(state)
     shows_person = actor.role is not Role.PARTNER and any(
         person.get("name") != ERASED_NAME for person in persons_in(state["state"])

@@ -240,3 +240,20 @@ def test_the_asyncapi_document_is_served_to_anyone(web: Clients) -> None:
     operation = openapi["paths"][FEED]["get"]
     assert "text/event-stream" in operation["responses"]["200"]["content"]
     assert sorted(operation["x-roles"]) == ["auditor", "partner", "supervisor"]
+
+
+def test_a_partner_sees_a_citizen_under_the_pseudonym_it_is_sent_under(
+    web: Clients, world: PartnerWorld, database: Database
+) -> None:
+    sent = next(
+        e.data["data"]["person"]
+        for e in feed(web.partner("tangshan"))
+        if e.data["subject"].endswith(str(world.citizen_case))
+    )
+    shown = {"subject": sent["subject"], "withheld": True}
+    partner = web.partner("tangshan")
+    record = partner.get(f"/api/v1/cross-regional-cases/{world.citizen_case}").json()
+    assert record["state"]["person"] == shown
+    history = partner.get(f"/api/v1/audit/cross-regional-case/{world.citizen_case}/history")
+    assert history.json()["state"]["person"] == shown
+    assert history.json()["steps"][0]["payload"]["person"] == shown
