@@ -15,6 +15,7 @@ from domain.oversight import commands as ov
 from domain.values import PartyKind
 from gateway.simulation.acts import CrossRegionalCasePlan, EquipmentIssue, TransferPlan
 from gateway.simulation.engine import Phase, Step
+from gateway.simulation.script_upkeep import upkeep_phases
 from gateway.simulation.world import OFFICE
 from gateway.simulation.year import SimulatedYear
 
@@ -24,6 +25,7 @@ def extra_phases(year: SimulatedYear) -> list[Phase[Any]]:
         Phase("equipment", year.equipment, _equipment),
         Phase("cross-regional cases", year.cross_regional_cases, _cross_regional_case),
         Phase("case transfers", year.transfers, _transfer),
+        *upkeep_phases(year),
     ]
 
 
