@@ -1,14 +1,22 @@
 """Audit benchmarks (``make bench`` calls ``run``): case-history replay, ``verify``, proofs.
 
-- ``replay_p50_ms`` / ``replay_p99_ms``: rebuilding the case file of a record of 20 events (an
-  officer: registered, certified, 18 trainings) — one query, 20 events folded, every state
-  after each step, the record's chain rechecked, the JSON rendered — warm, 1,000 times;
-- ``record_read_p50_ms`` / ``record_read_p99_ms``: recording that read in the reader's trail;
-- ``verify_events_per_s``: ``ledger verify`` over a log of ``events`` events (300,000; 50,000
-  with ``--quick``) written through real aggregates, one checkpoint in it: streamed rows, both
-  hashes of every event recomputed, the Merkle tree rebuilt (best of three runs, and the
+- ``replay_p50_ms`` / ``replay_p99_ms``: an auditor's history request for a penalty case of 20
+  events (a citizen's case: filed with the person's sealed data, investigated, decided,
+  served, 15 payments, closed) as the HTTP and CLI handlers serve it (``case_file``): one
+  query, 20 events folded with the person unsealed, every state after each step, the chain
+  rechecked, the read recorded in the auditor's trail (a write), the JSON rendered — warm,
+  1,000 times; ``replay_only_p50_ms`` / ``replay_only_p99_ms``: the same without the recorded
+  read and rendering; ``replay_http_p50_ms`` / ``replay_http_p99_ms``: the same request over
+  the gateway (``GET /api/v1/audit/penalty-case/{id}/history`` with an auditor's bearer token:
+  routing, authentication, the problem mapping, the response), through an in-process ASGI
+  client (no socket);
+- ``verify_events_per_s``: ``ledger verify`` over a simulated year — the district's year as
+  ``infra.bench.year`` simulates it through the real commands (the full profile, ``events``
+  events; the reduced profile with ``--quick``), with its mix of records and its sealed
+  personal data — one checkpoint in it: streamed rows, both hashes of every event and every
+  sealed person's ciphertext checked, the Merkle tree rebuilt (best of three runs, and the
   median; ``verify_client_cpu_us_per_event`` is the verifier's own CPU per event, which other
-  load on the machine does not inflate much);
+  load on the machine does not inflate much); ``simulation_seconds``: building that year;
 - ``seal_seconds``: a checkpointer starting on that log (a full check) and sealing it;
 - ``proof_cold_ms``: the first inclusion proof of a process (its tree of the stored hashes
   loaded); ``proof_p50_ms`` / ``proof_p99_ms``: later ones, for random events.
@@ -18,7 +26,7 @@ from __future__ import annotations
 
 import random
 import time
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -27,15 +35,20 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from consumers.checkpointer import Checkpointer
 from domain.actors import SYSTEM, Actor, Role
 from domain.application import SupervisionLedger
-from domain.audit.reads import record_read
+from domain.cases import commands as cc
+from domain.cases.penalties import Penalties
+from domain.cases.values import ServiceMethod
+from domain.personal import PersonalData
 from domain.registry import commands as reg
 from infra.integrity import service
 from infra.integrity.signing import Signer
 from infra.integrity.wiring import recorder_of, tables_of
+from infra.settings import Settings
 from infra.wiring import open_ledger
 
 if TYPE_CHECKING:
     from infra.bench.env import BenchEnv
+    from infra.postgres import Database
 
 Figures = dict[str, float]
 AUDITOR = Actor(principal="bench-auditor", role=Role.AUDITOR)
@@ -48,59 +61,133 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
     return p50 * 1000, p99 * 1000
 
 
-def _officer_of_20_events(ledger: SupervisionLedger) -> UUID:
+def _penalty_case_of_20_events(ledger: SupervisionLedger) -> UUID:
+    """A citizen's penalty case of 20 events, through the real commands and rules."""
     agency = ledger.execute(
         reg.RegisterAgency(code="BENCH", name="bench", domains=["market"]), SYSTEM
     ).id
-    officer = ledger.execute(
-        reg.RegisterOfficer(officer_no="B-1", name="b", agency_id=agency, frontline=True), SYSTEM
+    officers = []
+    for n in (1, 2):
+        officer = ledger.execute(
+            reg.RegisterOfficer(
+                officer_no=f"B-{n}", name=f"b{n}", agency_id=agency, frontline=True
+            ),
+            SYSTEM,
+        ).id
+        ledger.execute(
+            reg.IssueCertificate(officer_id=officer, number=f"BC-{n}", issued_on=date(2022, 1, 1)),
+            SYSTEM,
+        )
+        officers.append(officer)
+    person = PersonalData(name="张三", id_number="12010119900101123X", phone="13800000000")
+    case = ledger.execute(
+        cc.FileCase.model_validate(
+            {
+                "agency_id": str(agency),
+                "case_no": "津滨市监罚〔2023〕20号",
+                "officer_ids": [str(o) for o in officers],
+                "party_kind": "citizen",
+                "violation": "无照经营",
+                "violation_date": "2023-02-01",
+                "legal_basis": "《无证无照经营查处办法》第十三条",
+                "person": person.model_dump(mode="json"),
+                "filed_on": "2023-03-01",
+            }
+        ),
+        SYSTEM,
     ).id
     ledger.execute(
-        reg.IssueCertificate(officer_id=officer, number="BC-1", issued_on=date(2023, 1, 1)),
+        cc.RecordInvestigation(
+            case_id=case, investigated_on=date(2023, 3, 2), evidence=["ab" * 32], findings="查明"
+        ),
         SYSTEM,
     )
-    for n in range(18):
+    ledger.execute(
+        cc.DecideCase(
+            case_id=case, decided_on=date(2023, 4, 1), penalties=Penalties(fine_fen=15_000)
+        ),
+        SYSTEM,
+    )
+    ledger.execute(
+        cc.ServeDecision(case_id=case, served_on=date(2023, 4, 3), method=ServiceMethod.IN_PERSON),
+        SYSTEM,
+    )
+    for n in range(15):  # paid in instalments
         ledger.execute(
-            reg.RecordTraining(
-                officer_id=officer, course=f"c{n}", hours=4, completed_on=date(2023, 2, 1 + n)
+            cc.RecordPayment(
+                case_id=case, paid_on=date(2023, 4, 4) + timedelta(days=n), fine_fen=1_000
             ),
             SYSTEM,
         )
-    return officer
+    ledger.execute(cc.CloseCase(case_id=case, closed_on=date(2023, 4, 30)), SYSTEM)
+    return case
 
 
-def measure_replay(ledger: SupervisionLedger, rounds: int) -> Figures:
-    officer = _officer_of_20_events(ledger)
-    assert_len = len(service.load_history(ledger, "officer", officer).history.steps)
-    if assert_len != 20:
-        raise RuntimeError(f"the benchmark record has {assert_len} events, not 20")
+def measure_replay(ledger: SupervisionLedger, settings: Settings, rounds: int) -> Figures:
+    from starlette.testclient import TestClient
+
+    from gateway.app import create_app
+    from gateway.audit_api import HistoryQuery, case_file, render
+    from gateway.auth import TokenStore, grant_token
+
+    case = _penalty_case_of_20_events(ledger)
+    steps = len(service.load_history(ledger, "penalty-case", case).history.steps)
+    if steps != 20:
+        raise RuntimeError(f"the benchmark case has {steps} events, not 20")
+    query = HistoryQuery.model_validate({"format": "json"})
+    token, grant = grant_token(principal="bench-auditor", role=Role.AUDITOR)
+    app = create_app(ledger, TokenStore([grant]), settings)
+    path = f"/api/v1/audit/penalty-case/{case}/history"
     replays: list[float] = []
-    reads: list[float] = []
-    for _ in range(rounds):
+    requests: list[float] = []
+    over_http: list[float] = []
+    with TestClient(app) as client:
+        client.headers["Authorization"] = f"Bearer {token}"
+        for _ in range(rounds):
+            started = time.perf_counter()
+            service.load_history(ledger, "penalty-case", case).history.model_dump_json()
+            replays.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            render(case_file(ledger, AUDITOR, "penalty-case", case, query, channel="bench"), "json")
+            requests.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            answer = client.get(path)
+            over_http.append(time.perf_counter() - started)
+            if answer.status_code != 200:
+                raise RuntimeError(f"GET {path}: {answer.status_code} {answer.text[:200]}")
+    figures: Figures = {}
+    for name, samples in (
+        ("replay", requests),
+        ("replay_only", replays),
+        ("replay_http", over_http),
+    ):
+        p50, p99 = _percentiles(samples)
+        figures[f"{name}_p50_ms"] = p50
+        figures[f"{name}_p99_ms"] = p99
+    return figures
+
+
+def simulated_year(env: BenchEnv, quick: bool) -> tuple[Database, float]:
+    """A district's year simulated through the real commands, as ``infra.bench.year`` does."""
+    from gateway.cli_simulate import profile_path
+    from gateway.simulation.engine import open_simulation_ledger
+    from gateway.simulation.engine import run as drive
+    from gateway.simulation.profile import load_profile
+    from gateway.simulation.simulate import phases, published_exemption_lists
+    from gateway.simulation.year import plan_year
+
+    profile = load_profile(profile_path("binhai-2023-reduced" if quick else "binhai-2023"))
+    database = env.fresh_database()
+    ledger = open_simulation_ledger(database, pool_size=4)
+    try:
         started = time.perf_counter()
-        replayed = service.load_history(ledger, "officer", officer)
-        replayed.history.model_dump_json()
-        replays.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        record_read(
-            ledger,
-            AUDITOR,
-            record_kind="officer",
-            record_id=officer,
-            version=replayed.history.version,
-            as_of=None,
-            format="json",
-            channel="bench",
-        )
-        reads.append(time.perf_counter() - started)
-    replay_p50, replay_p99 = _percentiles(replays)
-    read_p50, read_p99 = _percentiles(reads)
-    return {
-        "replay_p50_ms": replay_p50,
-        "replay_p99_ms": replay_p99,
-        "record_read_p50_ms": read_p50,
-        "record_read_p99_ms": read_p99,
-    }
+        plan = phases(plan_year(profile, seed=1), published_exemption_lists(ledger))
+        tally = drive(ledger, plan, correlation="bench")
+        if tally.refusals:
+            raise RuntimeError(f"the simulation had {len(tally.refusals)} refusals")
+        return database, time.perf_counter() - started
+    finally:
+        ledger.close()
 
 
 def measure_log(ledger: SupervisionLedger, url: str, proofs: int) -> Figures:
@@ -156,21 +243,21 @@ def measure_log(ledger: SupervisionLedger, url: str, proofs: int) -> Figures:
 
 def run(env: BenchEnv, quick: bool) -> Figures:
     from infra.bench.env import collector_as_in_services
-    from infra.bench.load import write_events
 
     figures: Figures = {}
     database = env.fresh_database()
     ledger = open_ledger(database, pool_size=4)
     try:
         with collector_as_in_services():  # as `ledger serve`, which answers auditors
-            figures.update(measure_replay(ledger, 200 if quick else 1_000))
+            figures.update(
+                measure_replay(ledger, Settings(data_dir=env.workdir), 200 if quick else 1_000)
+            )
     finally:
         ledger.close()
-    database = env.fresh_database()
+    database, simulation_seconds = simulated_year(env, quick)
+    figures["simulation_seconds"] = simulation_seconds
     ledger = open_ledger(database, pool_size=4)
     try:
-        events = 50_000 if quick else 300_000
-        write_events(ledger, int(events / 2.34), chunk=500)
         figures.update(measure_log(ledger, database.url, 200 if quick else 1_000))
     finally:
         ledger.close()

@@ -24,7 +24,8 @@ from infra.integrity.signing import Checkpoint
 Row = tuple[Any, ...]
 """``(position, originator id as 16 bytes, version, topic as the leaf ends with it (2-byte
 length, UTF-8), recorded_at in microseconds since 1970, state, leaf_index, content_hash,
-prev_hash, event_hash)``, as the verifier reads it."""
+prev_hash, event_hash)``, as the verifier reads it. ``state`` is ``None`` when the database
+found that the stored bytes hash to the stored content hash (see :func:`stream_events`)."""
 
 
 def topic_tail(topic: str) -> bytes:
@@ -162,11 +163,22 @@ def stream_events(
     the client building UUID and datetime objects. A reader thread fetches the next batch while
     the caller works through the current one, so the database's work and the network overlap
     the hashing. It needs a transaction, opened here if none is.
+
+    The first step of the content check runs next to the data: PostgreSQL's built-in
+    ``pg_catalog.sha256`` of the stored state, compared with the stored content hash, and the
+    state is sent only when they differ — a state with a sealed person (hashed in its redacted
+    form, which the verifier computes and checks itself, ciphertext included) or an edited
+    one. Most states (plain, unedited) then cost the client neither their transfer nor their
+    hash, and that work runs on the database's core while the client hashes the leaves: on
+    a two-core machine this is what takes ``verify`` past 100,000 events/s. The verifier
+    relies on the server's built-in functions here as it does for ``uuid_send`` and the
+    timestamp; a server that lies could as well hand it an untouched copy of the log.
     """
     query = sql.SQL(
         "SELECT notification_id, uuid_send(originator_id), originator_version, "
         "int2send(octet_length(convert_to(topic, 'UTF8'))::smallint) || convert_to(topic, 'UTF8'), "
-        "(extract(epoch FROM recorded_at) * 1000000)::bigint, state, "
+        "(extract(epoch FROM recorded_at) * 1000000)::bigint, "
+        "CASE WHEN pg_catalog.sha256(state) = content_hash THEN NULL ELSE state END, "
         "leaf_index, content_hash, prev_hash, event_hash FROM {} "
         "WHERE notification_id > %s AND notification_id <= %s ORDER BY notification_id"
     ).format(tables.name(tables.events))

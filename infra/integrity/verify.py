@@ -253,10 +253,12 @@ class Scanner:
                 held = None
             # Most states hold no person: their content hash is the hash of their bytes, and
             # matching it spares searching the state for one (a person's state never matches
-            # it: its hash is over the redacted form, see the insert trigger).
-            content = sha256(state).digest()
+            # it: its hash is over the redacted form, see the insert trigger). The database
+            # compares that hash itself and sends no state that matches (``stream_events``).
             sound = True
-            if content != chash and person in state:
+            if state is None:
+                content = chash
+            elif (content := sha256(state).digest()) != chash and person in state:
                 try:
                     content, sound = content_checked(state)
                 except orjson.JSONDecodeError:
