@@ -213,11 +213,10 @@ def test_the_reduced_year_uses_the_upkeep_commands_and_leaves_tickets_open(
 ) -> None:
     simulated(sim_ledger, reduced_year)
     with psycopg.connect(database.url) as conn:
-        topics = dict(
-            conn.execute(
-                "SELECT topic, count(*) FROM supervisionledger_events GROUP BY 1"
-            ).fetchall()
-        )
+        rows = conn.execute(
+            "SELECT topic, count(*) FROM supervisionledger_events GROUP BY 1"
+        ).fetchall()
+    topics: dict[str, int] = {str(topic): int(n) for topic, n in rows}
     for topic in (
         "Officer.TrainingRecorded",
         "Officer.FrontlineChanged",
