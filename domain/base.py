@@ -18,14 +18,15 @@ from contextvars import ContextVar
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import Enum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self, get_args
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import BaseAggregate, CanInitAggregate, CanMutateAggregate
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import to_jsonable_python
 
 from domain.actors import Actor, Role
+from domain.values import require_aware
 
 
 class EventMeta(BaseModel):
@@ -71,6 +72,9 @@ class DomainEvent(BaseModel):
 
     TOPIC: ClassVar[str] = ""
 
+    MOMENTS: ClassVar[tuple[str, ...]] = ()
+    """The event's datetime fields, each required timezone-aware (``require_aware``)."""
+
     originator_id: UUID
     originator_version: int
     timestamp: datetime = Field(default_factory=utc_now)
@@ -80,6 +84,31 @@ class DomainEvent(BaseModel):
         super().__init_subclass__(**kwargs)
         if "TOPIC" not in cls.__dict__:
             cls.TOPIC = cls.__qualname__
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        # Worked out once per class: the check below then costs a few attribute reads.
+        cls.MOMENTS = tuple(
+            name for name, field in cls.model_fields.items() if _holds_datetime(field.annotation)
+        )
+
+    @model_validator(mode="after")
+    def _moments_aware(self) -> Self:
+        # A rule, not a parse error: a naive moment reaching an event is a bug of the caller
+        # that would shift acts across days by the host's zone; it is refused by name.
+        for name in self.MOMENTS:
+            value = getattr(self, name)
+            if isinstance(value, datetime):
+                require_aware(f"{self.TOPIC}.{name}", value)
+        return self
+
+
+def _holds_datetime(annotation: Any) -> bool:
+    """``datetime`` or ``datetime | None``."""
+    if annotation is datetime:
+        return True
+    return any(arg is datetime for arg in get_args(annotation))
 
 
 def plural(kind: str) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
 
+from domain.errors import RuleViolation
+
 DISTRICT_ZONE = timezone(timedelta(hours=8), "Asia/Shanghai")
 """The district counts days in its own time zone: an act at 23:30 UTC is on the next day.
 
@@ -13,9 +15,22 @@ China has kept UTC+8 without daylight saving since 1991, and the ledger holds no
 the projections' hot path."""
 
 
+def require_aware(what: str, moment: datetime) -> datetime:
+    """A moment of the ledger is timezone-aware: a naive one would be read in the host's zone,
+    so the same act could fall on another day on another machine."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise RuleViolation(
+            "timezone-aware-moments",
+            f"{what} ({moment.isoformat()}) has no time zone; give the moment with its offset, "
+            "e.g. +08:00",
+        )
+    return moment
+
+
 def local_date(moment: datetime) -> date:
-    """The district's calendar date of an aware moment."""
-    return moment.astimezone(DISTRICT_ZONE).date()
+    """The district's calendar date of an aware moment (a naive one is refused, never read in
+    the host's zone)."""
+    return require_aware("the moment", moment).astimezone(DISTRICT_ZONE).date()
 
 
 class EnforcementDomain(StrEnum):

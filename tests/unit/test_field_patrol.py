@@ -69,15 +69,25 @@ def test_a_patrol_needs_two_certified_officers_of_the_agency() -> None:
     assert foreign.value.rule == "officers-of-the-acting-agency"
 
 
-def test_an_officer_revoked_by_the_second_day_cannot_patrol_across_midnight() -> None:
+def test_an_officer_certified_only_from_the_second_day_cannot_patrol_across_midnight() -> None:
+    agency = uuid4()
+    team = a_team(agency, "O-1", "O-2", certified_on=date(2023, 5, 11))
+    night = datetime(2023, 5, 11, 0, 30, tzinfo=DISTRICT_ZONE)
+    a_patrol(agency, officers=team, started_at=night, ended_at=night + timedelta(hours=1))
+    evening = datetime(2023, 5, 10, 22, 0, tzinfo=DISTRICT_ZONE)
+    with pytest.raises(RuleViolation) as refused:
+        a_patrol(agency, officers=team, started_at=evening, ended_at=evening + timedelta(hours=3))
+    assert refused.value.rule == "certified-officers-only"
+
+
+def test_an_officer_with_a_revocation_on_file_patrols_no_more_not_even_back_dated() -> None:
     agency = uuid4()
     team = a_team(agency)
     team[0].revoke_certificate(date(2023, 5, 11), RevocationReason.REASSIGNMENT, note="")
     evening = datetime(2023, 5, 10, 22, 0, tzinfo=DISTRICT_ZONE)
-    a_patrol(agency, officers=team, started_at=evening, ended_at=evening + timedelta(hours=1))
     with pytest.raises(RuleViolation) as refused:
-        a_patrol(agency, officers=team, started_at=evening, ended_at=evening + timedelta(hours=3))
-    assert refused.value.rule == "certified-officers-only"
+        a_patrol(agency, officers=team, started_at=evening, ended_at=evening + timedelta(hours=1))
+    assert refused.value.rule == "revoked-officer-in-nothing-new"
 
 
 def test_the_same_patrol_twice_has_the_same_id() -> None:

@@ -57,7 +57,6 @@ def a_history() -> list[Envelope]:
             officer = Officer(officer_no=f"O-{n}", name="x", agency_id=agency.id, frontline=n < 3)
             officer.issue_certificate(number=f"C-{n}", issued_on=date(2022, 1, 1))
             officers.append(officer)
-        officers[3].revoke_certificate(date(2023, 6, 1), RevocationReason.RETIREMENT, "")
         cell = GridCell(code="G-001", name="一网格", street="新港街道")
         entity = uuid4()
         plans = [
@@ -130,6 +129,8 @@ def a_history() -> list[Envelope]:
         )
         site = action.check_site("某公司", None, None, date(2023, 5, 9), [o.id for o in officers])
         action.rectify(action.find_problem(site, "x", date(2023, 5, 9)), date(2023, 5, 9), True, "")
+        # Recorded after the acts naming the officer: a revocation on file bars new acts.
+        officers[3].revoke_certificate(date(2023, 6, 1), RevocationReason.RETIREMENT, "")
         log.add(msa, eco, *officers, cell, *plans, year, inspection, case, simple, patrol, ticket)
         log.add(action)
     return log.envelopes
