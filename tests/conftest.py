@@ -27,7 +27,7 @@ from infra.postgres import Database, embedded_database
 from infra.settings import Settings
 from infra.wiring import open_ledger, projection_store
 
-pytest_plugins = ["tests.kafka_fixtures"]
+pytest_plugins = ["tests.kafka_fixtures", "tests.route_coverage"]
 
 TEST_META = EventMeta(principal="test", role=Role.SYSTEM, correlation_id="test")
 
