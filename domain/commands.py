@@ -51,8 +51,9 @@ Summary = Annotated[str, Field(min_length=1, max_length=4000)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")]
 Text = Annotated[str, Field(max_length=4000)]
-Fen = Annotated[int, Field(ge=0, le=10**13)]
-"""Money in fen (0.01 yuan), exact; a trillion yuan is the ceiling of plausibility."""
+Fen = Annotated[int, Field(ge=0, le=10**13, strict=True)]
+"""Money in fen (0.01 yuan), exact; a trillion yuan is the ceiling of plausibility. Strict: a
+JSON number with a fraction part (20000.0) or a string ("20000") is refused, not coerced."""
 Sha256Hex = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 

@@ -171,7 +171,7 @@ class IssueEquipment(Command):
     agency_id: UUID
     voucher_no: Code
     kind: EquipmentKind
-    quantity: int = Field(ge=1, le=10_000)
+    quantity: int = Field(ge=1, le=10_000, strict=True)
     issued_on: ActDay
     note: Text = ""
 
@@ -184,6 +184,6 @@ class ReturnEquipment(Command):
     agency_id: UUID
     voucher_no: Code
     kind: EquipmentKind
-    quantity: int = Field(ge=1, le=10_000)
+    quantity: int = Field(ge=1, le=10_000, strict=True)
     returned_on: ActDay
     reason: Summary

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from domain.base import recording_as
 from domain.cases import rules
@@ -291,3 +293,19 @@ def test_goods_value_and_money_due_are_exact_fen() -> None:
 def test_a_warning_or_a_fine_is_not_a_measure() -> None:
     with pytest.raises(ValueError, match="has its own field"):
         Measure(kind=PenaltyKind.FINE)
+
+
+# Money is exact -------------------------------------------------------------------------------
+
+
+@given(amount=st.one_of(st.floats(allow_nan=False), st.integers().map(str), st.booleans()))
+def test_an_amount_of_fen_is_an_integer_never_coerced(amount: object) -> None:
+    with pytest.raises(ValidationError):
+        Penalties.model_validate({"fine_fen": amount})
+    with pytest.raises(ValidationError):
+        Penalties.model_validate_json(json.dumps({"fine_fen": amount}))
+
+
+@given(fen=st.integers(min_value=0, max_value=10**13))
+def test_an_integer_amount_of_fen_is_kept_exactly(fen: int) -> None:
+    assert Penalties.model_validate_json(json.dumps({"fine_fen": fen})).fine_fen == fen
