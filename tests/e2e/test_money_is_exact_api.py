@@ -36,7 +36,9 @@ def test_a_fine_that_is_not_an_integer_of_fen_is_refused_by_field(
     problem = assert_problem(
         officer.post(f"{API}/penalty-cases/on-the-spot", json=body), 422, "invalid-request"
     )
-    assert ["penalties", "fine_fen"] in [e["loc"] for e in problem["errors"]]  # type: ignore[union-attr]
+    errors = problem["errors"]
+    assert isinstance(errors, list)
+    assert ["penalties", "fine_fen"] in [e["loc"] for e in errors]
     # The same amount as an integer is a decision.
     body["penalties"] = {"fine_fen": 20000}
     assert officer.post(f"{API}/penalty-cases/on-the-spot", json=body).status_code == 201
