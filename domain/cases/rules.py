@@ -122,13 +122,17 @@ def decision_deadline(filed_on: date, extended_to: date | None = None) -> date:
     return extended_to if extended_to is not None else filed_on + DECISION_PERIOD
 
 
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
 def require_decided_in_time(case_no: str, day: date, due_on: date) -> None:
     """An ordinary case is decided by its deadline (art. 60), unless an extension was approved."""
     if day > due_on:
         raise RuleViolation(
             "decision-within-90-days",
             f"case {case_no} had to be decided by {due_on} (90 days from filing, or the approved "
-            f"extension); {day} is {(day - due_on).days} days late",
+            f"extension); {day} is {_days((day - due_on).days)} late",
         )
 
 

@@ -78,7 +78,7 @@ def require_e_certificate_in_force(warrant: Warrant, moment: datetime) -> None:
 
 
 def require_e_certificate_names(
-    warrant: Warrant, officer_ids: Sequence[UUID], entity_id: UUID, tasks: Sequence[TaskRef]
+    warrant: Warrant, officers: Sequence[Officer], entity_id: UUID, tasks: Sequence[TaskRef]
 ) -> None:
     """The certificate names every officer present, the entity, and every task covered."""
     if warrant.entity_id != entity_id:
@@ -92,12 +92,13 @@ def require_e_certificate_names(
             "e-certificate-names-the-inspection",
             f"e-inspection certificate {warrant.number} does not name {missing_tasks[0]}",
         )
-    strangers = set(officer_ids) - set(warrant.officer_ids)
+    strangers = [o for o in officers if o.id not in warrant.officer_ids]
     if strangers:
+        named = ", ".join(f"{o.officer_no} ({o.name})" for o in strangers)
         raise RuleViolation(
             "e-certificate-names-the-inspection",
-            f"e-inspection certificate {warrant.number} does not name {len(strangers)} of the "
-            "officers present",
+            f"e-inspection certificate {warrant.number} does not name the officer"
+            f"{'s' if len(strangers) > 1 else ''} present {named}",
         )
 
 
@@ -116,7 +117,7 @@ def require_dual_certificates(
     require_certified(officers, local_date(moment))
     held = require_e_certificate_shown(shown, warrant)
     require_e_certificate_in_force(held, moment)
-    require_e_certificate_names(held, [o.id for o in officers], entity_id, tasks)
+    require_e_certificate_names(held, officers, entity_id, tasks)
     return held
 
 

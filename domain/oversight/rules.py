@@ -31,10 +31,12 @@ TICKET_STEPS: Mapping[str, frozenset[TicketStatus]] = {
 def require_ticket_step(ticket_no: str, status: TicketStatus, step: str) -> None:
     """A ticket goes received → screened → routed → handled → closed (→ reopened), in order."""
     if status not in TICKET_STEPS[step]:
-        allowed = " or ".join(sorted(s.value for s in TICKET_STEPS[step]))
+        # In words: "screened out", not the value "screened_out".
+        allowed = " or ".join(sorted(s.value.replace("_", " ") for s in TICKET_STEPS[step]))
+        now = status.value.replace("_", " ")
         raise RuleViolation(
             "ticket-steps-in-order",
-            f"ticket {ticket_no} is {status.value}; it can be {step} only when {allowed}",
+            f"ticket {ticket_no} is {now}; it can be {step} only when {allowed}",
         )
 
 

@@ -182,3 +182,12 @@ def test_findings_are_required_unless_compliant(outcome: Outcome, findings: str)
         with pytest.raises(RuleViolation) as refused:
             rules.require_findings(outcome, findings)
         assert refused.value.rule == "findings-required"
+
+
+def test_an_officer_present_and_not_named_is_named_in_the_refusal() -> None:
+    stranger = officer("X9")
+    with pytest.raises(RuleViolation) as refused:
+        rules.require_dual_certificates(
+            MOMENT, [TWO[0], stranger], "EC-1", good_certificate(), ENTITY, [TASK]
+        )
+    assert f"does not name the officer present {stranger.officer_no}" in str(refused.value)

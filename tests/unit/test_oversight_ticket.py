@@ -206,5 +206,14 @@ def test_the_step_rule_allows_exactly_the_table(status: TicketStatus, step: str)
     if status in rules.TICKET_STEPS[step]:
         rules.require_ticket_step("T", status, step)
     else:
-        with pytest.raises(RuleViolation, match=f"is {status.value}; it can be {step}"):
+        now = status.value.replace("_", " ")
+        with pytest.raises(RuleViolation, match=f"is {now}; it can be {step}"):
             rules.require_ticket_step("T", status, step)
+
+
+def test_a_refused_step_names_the_statuses_in_words() -> None:
+    ticket = a_ticket()
+    with pytest.raises(RuleViolation) as refused:
+        ticket.close(at(3, 15), None)
+    assert "only when handled or screened out" in str(refused.value)
+    assert "screened_out" not in str(refused.value)
