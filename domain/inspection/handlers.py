@@ -36,6 +36,10 @@ def start_inspection(uow: UnitOfWork, cmd: c.StartInspection) -> Inspection:
         held = rules.require_dual_certificates(
             cmd.started_at, officers, number, warrant, cmd.entity_id, visit.tasks
         )
+        if warrant is not None:
+            rules.require_certificates_as_named(
+                warrant.number, warrant.officers, officers, local_date(cmd.started_at)
+            )
     except RuleViolation as violation:
         refusal = InspectionRefusal(
             entity_id=cmd.entity_id,

@@ -10,13 +10,18 @@ the inspection, and the ledger records that refusal.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 from uuid import UUID
 
 from domain.errors import RuleViolation
 from domain.inspection.values import Outcome
-from domain.planning.values import ECertificateStatus, TaskRef, e_certificate_status
+from domain.planning.values import (
+    ECertificateStatus,
+    OfficerOnDuty,
+    TaskRef,
+    e_certificate_status,
+)
 from domain.registry.officer import Officer
 from domain.rules import require_certified, require_team
 from domain.values import local_date
@@ -119,6 +124,24 @@ def require_dual_certificates(
     require_e_certificate_in_force(held, moment)
     require_e_certificate_names(held, officers, entity_id, tasks)
     return held
+
+
+def require_certificates_as_named(
+    number: str, named: Sequence[OfficerOnDuty], officers: Sequence[Officer], day: date
+) -> None:
+    """双证 are shown together: each officer's enforcement certificate on the day is the one
+    the e-inspection certificate names (a certificate replaced since its issue is another)."""
+    named_no = {o.officer_id: o.certificate_no for o in named}
+    for officer in officers:
+        held = officer.certificate_on(day)
+        expected = named_no.get(officer.id)
+        if held is not None and expected is not None and held.number != expected:
+            raise RuleViolation(
+                "e-certificate-names-the-inspection",
+                f"e-inspection certificate {number} names officer {officer.officer_no} with "
+                f"enforcement certificate {expected}; they hold {held.number} on {day}: issue a "
+                "new e-inspection certificate",
+            )
 
 
 def require_task_of_entity(task: TaskRef, task_entity_id: UUID, entity_id: UUID) -> None:

@@ -14,7 +14,7 @@ from domain.base import recording_as
 from domain.errors import RuleViolation
 from domain.inspection import rules
 from domain.inspection.values import Outcome
-from domain.planning.values import TaskRef
+from domain.planning.values import OfficerOnDuty, TaskRef
 from domain.registry.officer import Officer
 from domain.values import DISTRICT_ZONE, RevocationReason, local_date
 from tests.conftest import TEST_META
@@ -191,3 +191,25 @@ def test_an_officer_present_and_not_named_is_named_in_the_refusal() -> None:
             MOMENT, [TWO[0], stranger], "EC-1", good_certificate(), ENTITY, [TASK]
         )
     assert f"does not name the officer present {stranger.officer_no}" in str(refused.value)
+
+
+@given(replaced=st.booleans())
+def test_the_enforcement_certificate_shown_is_the_one_the_e_certificate_names(
+    replaced: bool,
+) -> None:
+    # Given an e-inspection certificate naming M1 with enforcement certificate C-M1
+    day = local_date(MOMENT)
+    with recording_as(TEST_META):
+        m1 = Officer(officer_no="M1", name="M1", agency_id=uuid4(), frontline=True)
+        m1.issue_certificate(number="C-M1", issued_on=day - timedelta(days=400))
+        if replaced:  # When M1's certificate was replaced by another since
+            m1.revoke_certificate(day - timedelta(days=3), RevocationReason.OTHER, note="")
+            m1.issue_certificate(number="C-M1-NEW", issued_on=day - timedelta(days=2))
+    named = [OfficerOnDuty(officer_id=m1.id, certificate_no="C-M1")]
+    if replaced:  # Then the certificate shown is not the one named
+        with pytest.raises(RuleViolation) as refused:
+            rules.require_certificates_as_named("EC-1", named, [m1], day)
+        assert refused.value.rule == "e-certificate-names-the-inspection"
+        assert "C-M1-NEW" in str(refused.value)
+    else:
+        rules.require_certificates_as_named("EC-1", named, [m1], day)
