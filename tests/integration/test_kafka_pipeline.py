@@ -6,15 +6,18 @@ database, so tests never see each other's records.
 
 from __future__ import annotations
 
+import ast
+import re
 import signal
 import subprocess
 import threading
 from collections import defaultdict
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
+from cloudevents.core.bindings import kafka as kafka_binding
 
 from consumers.envelope import TYPE_PREFIX, Envelope
 from consumers.partitioner import Shard
@@ -23,11 +26,12 @@ from consumers.rebuild import rebuild
 from consumers.relay import Relay
 from consumers.topics import ensure_topics, kafka_topic_for
 from domain.application import SupervisionLedger
-from infra.kafka_broker import start_broker, stop_broker
+from gateway.demo import load_demo
+from infra.kafka_broker import kill_broker, start_broker, stop_broker
 from infra.postgres import Database
 from infra.settings import Settings
 from infra.wiring import event_log, kafka_projector_for, relay_for
-from projections.supervision_counters import SupervisionCounters
+from projections.registry import all_projections
 from tests.pipeline import (
     env_of,
     last_position,
@@ -38,11 +42,14 @@ from tests.pipeline import (
     snapshot_views,
     truth_by_topic,
     viewed_by_topic,
+    views_equal_the_log,
     wait_for,
     write_events,
 )
 
 pytestmark = pytest.mark.kafka
+
+RFC_3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)")
 
 
 @pytest.mark.parametrize("batch", [5000, 64], ids=["one-batch", "many-batches"])
@@ -53,21 +60,24 @@ def test_every_stored_event_is_on_its_topic_once_in_order_as_a_cloudevent(
     settings_for: Settings,
     batch: int,
 ) -> None:
-    written = write_events(ledger, 400)
+    load_demo(ledger)  # every kind of act: inspections, cases, patrols, tickets, corrections…
+    write_events(ledger, 400)
+    written = sum(truth_by_topic(database).values())
     relay.batch = batch  # many: each batch is read while the one before is in flight
     assert relay.relay_available() == written
     assert relay.position() == last_position(database)
     records = read_all(settings_for, written)
     assert len(records) == written  # no crash, so exactly once
 
+    rows = query(
+        database,
+        "SELECT originator_id, originator_version, topic, state, notification_id, recorded_at "
+        "FROM supervisionledger_events",
+    )
     stored = {
-        (str(agg), ver): (topic, bytes(state), pos)
-        for agg, ver, topic, state, pos in query(
-            database,
-            "SELECT originator_id, originator_version, topic, state, notification_id "
-            "FROM supervisionledger_events",
-        )
+        (str(agg), ver): (topic, bytes(state), pos) for agg, ver, topic, state, pos, _ in rows
     }
+    stored_at = {(str(agg), ver): at for agg, ver, *_, at in rows}
     versions: dict[str, list[int]] = defaultdict(list)
     for record in records:
         event = Envelope.from_cloudevent(list(record.headers), record.value)
@@ -77,11 +87,22 @@ def test_every_stored_event_is_on_its_topic_once_in_order_as_a_cloudevent(
         assert record.key == str(event.aggregate_id).encode()
         assert record.value == state  # the very bytes the store holds
         assert event.position == position
-        assert headers["ce_specversion"] == "1.0"
-        assert headers["ce_type"] == TYPE_PREFIX + topic
-        assert headers["ce_source"] == settings_for.source
-        assert headers["ce_subject"].endswith(str(event.aggregate_id))
-        assert datetime.fromisoformat(headers["ce_time"]).tzinfo is not None
+        # The CloudEvents SDK's own Kafka binding reads it (and validates the attributes).
+        sdk = kafka_binding.from_binary_event(
+            kafka_binding.KafkaMessage(dict(record.headers), record.key, record.value)
+        )
+        assert sdk.get_specversion() == "1.0"
+        assert sdk.get_type() == TYPE_PREFIX + topic
+        assert sdk.get_source() == settings_for.source
+        Settings(source=sdk.get_source())  # a URI-reference (the setting's own check)
+        assert sdk.get_id() == f"{event.aggregate_id}:{event.version}"
+        assert sdk.get_subject() == f"{topic.split('.')[0]}/{event.aggregate_id}"
+        assert sdk.get_datacontenttype() == "application/json"
+        assert sdk.get_data() == orjson.loads(state)
+        assert sdk.get_extension("aggregateversion") == str(event.version)
+        assert sdk.get_extension("position") == str(position)
+        assert RFC_3339.fullmatch(headers["ce_time"]), headers["ce_time"]
+        assert sdk.get_time() == stored_at[(str(event.aggregate_id), event.version)]
         versions[str(event.aggregate_id)].append(event.version)
     assert all(v == sorted(v) for v in versions.values())
     assert {(a, v) for a, vs in versions.items() for v in vs} == set(stored)
@@ -176,6 +197,7 @@ def test_relay_killed_mid_stream_resumes_without_loss_and_duplicates_are_absorbe
     tmp_path: Path,
     shards: int,
 ) -> None:
+    load_demo(ledger)
     write_events(ledger, 12_000, chunk=500)
     last = last_position(database)
 
@@ -213,11 +235,9 @@ def test_relay_killed_mid_stream_resumes_without_loss_and_duplicates_are_absorbe
     projector = kafka_projector_for(database, settings_for)
     try:
         wait_for(
-            lambda: (
-                projector.poll_once() >= 0 and viewed_by_topic(database) == truth_by_topic(database)
-            ),
+            lambda: projector.poll_once() >= 0 and views_equal_the_log(database),
             60,
-            "the counters to equal the store",
+            "every view to equal the fold of the store",
         )
     finally:
         projector.close()
@@ -234,6 +254,7 @@ def test_consumer_killed_mid_batch_restarts_to_the_exact_counts(
     settings_for: Settings,
     tmp_path: Path,
 ) -> None:
+    load_demo(ledger)
     write_events(ledger, 15_000, chunk=500)
     relay.relay_available()
     total = sum(truth_by_topic(database).values())
@@ -249,10 +270,28 @@ def test_consumer_killed_mid_batch_restarts_to_the_exact_counts(
     assert projector_progress(database) < total, "the consumer finished before it could be killed"
     second = ledger_process(["project"], env_of(settings_for), log)
     try:
-        wait_for(lambda: viewed_by_topic(database) == truth_by_topic(database), 120, "exact counts")
+        wait_for(lambda: views_equal_the_log(database), 120, "exact views")
     finally:
         second.kill()
         second.wait(10)
+
+
+def assigned(log: Path) -> set[str]:
+    """The partitions (``topic:partition``) a ``ledger project`` process was last assigned."""
+    found: set[str] = set()
+    for line in log.read_text().splitlines():
+        if "partitions assigned: " in line:
+            found = set(ast.literal_eval(line.split("partitions assigned: ", 1)[1]))
+    return found
+
+
+def next_offsets(database: Database, sources: set[str]) -> dict[str, int]:
+    rows = query(
+        database,
+        "SELECT source, min(next_offset) FROM views.positions WHERE next_offset IS NOT NULL "
+        "GROUP BY source",
+    )
+    return {source: int(offset) for source, offset in rows if source in sources}
 
 
 def test_two_consumers_one_dies_the_other_takes_over_exactly(
@@ -263,31 +302,39 @@ def test_two_consumers_one_dies_the_other_takes_over_exactly(
     tmp_path: Path,
 ) -> None:
     env = env_of(settings_for)
-    a = ledger_process(["project", "--client-id", "a"], env, tmp_path / "a.log")
-    b = ledger_process(["project", "--client-id", "b"], env, tmp_path / "b.log")
+    logs = {name: tmp_path / f"{name}.log" for name in ("a", "b")}
+    a = ledger_process(["project", "--client-id", "a"], env, logs["a"])
+    b = ledger_process(["project", "--client-id", "b"], env, logs["b"])
     try:
         write_events(ledger, 3_000, chunk=100, tag="E1")
         relay.relay_available()
-        wait_for(
-            lambda: viewed_by_topic(database) == truth_by_topic(database), 90, "both consumers"
-        )
+        wait_for(lambda: views_equal_the_log(database), 90, "both consumers")
+        first_wave = projector_progress(database)
+        wait_for(lambda: bool(assigned(logs["a"])) and bool(assigned(logs["b"])), 30, "a group")
+        owned_by_a = assigned(logs["a"])
+        assert not owned_by_a & assigned(logs["b"])  # the group shared the partitions
+        # A second wave, and a dies while it is being consumed.
+        write_events(ledger, 6_000, chunk=100, tag="E2")
+        relay.relay_available()
+        wait_for(lambda: projector_progress(database) > first_wave, 60, "the second wave")
         a.send_signal(signal.SIGKILL)
         a.wait(10)
-        write_events(ledger, 3_000, chunk=100, tag="E2")
-        relay.relay_available()
-        wait_for(lambda: viewed_by_topic(database) == truth_by_topic(database), 90, "the survivor")
+        when_a_died = next_offsets(database, owned_by_a)
+        assert not views_equal_the_log(database), "the second wave was done before a died"
+        wait_for(lambda: views_equal_the_log(database), 90, "the survivor")
     finally:
         for process in (a, b):
             process.kill()
             process.wait(10)
-    sources = query(
-        database, "SELECT count(DISTINCT source) FROM views.positions WHERE source LIKE 't%'"
-    )
-    assert sources[0][0] > 1  # the survivor applied partitions the dead consumer had
+    # The partitions a owned moved on after it died: b took them over.
+    assert owned_by_a <= assigned(logs["b"])
+    after = next_offsets(database, owned_by_a)
+    assert any(after.get(s, 0) > when_a_died.get(s, 0) for s in owned_by_a)
 
 
-def test_broker_restart_under_load_converges_to_the_exact_counts(
-    ledger: SupervisionLedger, database: Database, settings_for: Settings, tmp_path: Path
+@pytest.mark.parametrize("how", ["stopped", "killed"])
+def test_broker_restart_under_load_converges_to_exact_views(
+    ledger: SupervisionLedger, database: Database, settings_for: Settings, tmp_path: Path, how: str
 ) -> None:
     broker_dir = tmp_path / "own-broker"
     broker = start_broker(broker_dir)
@@ -301,7 +348,7 @@ def test_broker_restart_under_load_converges_to_the_exact_counts(
         threading.Thread(target=projector.run, args=(stop,)),
     ]
     writing = threading.Thread(
-        target=lambda: [write_events(ledger, 400, chunk=20, tag=f"W{i}") for i in range(8)]
+        target=lambda: [write_events(ledger, 400, chunk=20, tag=f"W{i:02d}") for i in range(16)]
     )
     try:
         for worker in workers:
@@ -309,11 +356,17 @@ def test_broker_restart_under_load_converges_to_the_exact_counts(
         writing.start()
         wait_for(lambda: projector_progress(database) > 0, 60, "the pipeline to flow")
         port = int(broker.bootstrap.rsplit(":", 1)[1])
-        stop_broker(broker_dir)
+        if how == "killed":
+            kill_broker(broker_dir)  # kill -9: no clean shutdown, an unclean log to recover
+        else:
+            stop_broker(broker_dir)
+        down_at = last_position(database)
         stop.wait(2.0)  # writes go on meanwhile: PostgreSQL does not need Kafka
+        assert last_position(database) > down_at, "the log did not grow while Kafka was down"
+        assert writing.is_alive(), "the writer finished before the broker came back"
         start_broker(broker_dir, port=port)
         writing.join()
-        wait_for(lambda: viewed_by_topic(database) == truth_by_topic(database), 180, "convergence")
+        wait_for(lambda: views_equal_the_log(database), 180, "convergence")
     finally:
         stop.set()
         for worker in workers:
@@ -331,24 +384,21 @@ def test_rebuild_from_zero_equals_the_live_kafka_projection(
     projector = kafka_projector_for(database, settings_for)
     try:
         wait_for(
-            lambda: (
-                projector.poll_once() >= 0 and viewed_by_topic(database) == truth_by_topic(database)
-            ),
+            lambda: projector.poll_once() >= 0 and views_equal_the_log(database),
             60,
             "the live projection",
         )
         live = snapshot_views(database)
         log = event_log(ledger, database)
-        rebuild(log, projector.store, [SupervisionCounters()])
+        rebuild(log, projector.store, all_projections())
         log.close()
         assert snapshot_views(database) == live
+        assert views_equal_the_log(database)
         # After a rebuild the consumer reads its topics from the start again: nothing doubles.
         write_events(ledger, 50, tag="after")
         relay.relay_available()
         wait_for(
-            lambda: (
-                projector.poll_once() >= 0 and viewed_by_topic(database) == truth_by_topic(database)
-            ),
+            lambda: projector.poll_once() >= 0 and views_equal_the_log(database),
             60,
             "the projection after the rebuild",
         )
