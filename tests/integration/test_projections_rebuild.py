@@ -68,6 +68,7 @@ from projections.model import fold
 from projections.registry import all_projections
 from tests.builders import given_agency, given_entity, given_officer
 from tests.builders_cases import given_exemption_list, given_grid_cell
+from tests.pipeline import as_folded, without_empty
 
 STEPS = (
     "plan",
@@ -578,37 +579,6 @@ def snapshot(database: Database) -> Snapshot:
             for projection in all_projections()
             for table in projection.TABLES
         }
-
-
-def as_folded(database: Database) -> dict[str, dict[tuple[Any, ...], dict[str, Any]]]:
-    """The view tables as ``fold`` writes them: no NULL fields, no counters still at 0."""
-    out: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {}
-    with psycopg.connect(database.url) as conn:
-        for projection in all_projections():
-            for table in projection.TABLES:
-                columns = [*table.keys, *table.counters, *table.fields]
-                query = sql.SQL("SELECT {} FROM views.{}").format(
-                    sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(table.name)
-                )
-                for row in conn.execute(query).fetchall():
-                    key = tuple(row[: len(table.keys)])
-                    values = dict(
-                        zip(columns[len(table.keys) :], row[len(table.keys) :], strict=True)
-                    )
-                    kept = {c: v for c, v in values.items() if v is not None and v != 0}
-                    out.setdefault(table.name, {})[key] = kept
-    return out
-
-
-def without_empty(tables: dict[str, dict[tuple[Any, ...], dict[str, Any]]]) -> dict[str, Any]:
-    return {
-        name: {
-            key: {c: v for c, v in row.items() if v is not None and v != 0}
-            for key, row in rows.items()
-        }
-        for name, rows in tables.items()
-        if rows
-    }
 
 
 steps = st.lists(
