@@ -2,7 +2,8 @@
 
 - ``ledger history KIND ID [--as-of T] [--version N] [--format json|markdown|html]``: a
   record's case file (the read is recorded in the audit trail of ``ledger-cli:<user>``);
-- ``ledger verify [--public-key KEY]… [--trusted-checkpoint FILE]… [--json]``: every event's
+- ``ledger verify [--public-key KEY]… [--trusted-checkpoint FILE]… [--checkpoints-from-kafka]
+  [--json]``: every event's
   chain, every checkpoint's signature and root, the consistency between successive
   checkpoints, and the log against checkpoints kept outside the database; the first bad event
   is named; exit 1 when anything is wrong. Strictly read-only: it does not open the ledger
@@ -122,15 +123,29 @@ def verify(
             "log must extend it (repeatable).",
         ),
     ] = None,
+    checkpoints_from_kafka: Annotated[
+        bool,
+        typer.Option(
+            "--checkpoints-from-kafka",
+            help="Also hold the log to every checkpoint on the Kafka checkpoint topic.",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="The report as JSON.")] = False,
 ) -> None:
     """Check every event's hash chain, every checkpoint, and the consistency between them."""
+    import warnings
+
     import psycopg
 
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from kafka.errors import KafkaError
+
+    from consumers.checkpointer import CHECKPOINT_TOPIC
     from infra.integrity.service import verify_database
     from infra.integrity.signing import CheckpointFormatError
     from infra.integrity.store import LogTables
-    from infra.integrity.trusted import read_trusted_checkpoints
+    from infra.integrity.trusted import read_kafka_checkpoints, read_trusted_checkpoints
     from infra.integrity.wiring import public_keys
     from infra.postgres import DatabaseUnavailableError, resolve_database
 
@@ -144,6 +159,17 @@ def verify(
             keys = {signer.key_id: signer.public_key}
     except (OSError, CheckpointFormatError) as error:
         raise fail(str(error), 2) from None
+    if checkpoints_from_kafka:
+        if not settings.kafka_bootstrap:
+            raise fail("--checkpoints-from-kafka: LEDGER_KAFKA_BOOTSTRAP is not set", 2)
+        try:
+            trusted += read_kafka_checkpoints(
+                settings.kafka_bootstrap, settings.kafka_topic_prefix + CHECKPOINT_TOPIC
+            )
+        except KafkaError as error:
+            raise fail(f"the Kafka checkpoint topic could not be read: {error}") from None
+        except CheckpointFormatError as error:
+            raise fail(str(error)) from None
     # The database, never the ledger: opening the ledger creates its schema.
     try:
         database = resolve_database(settings.database_url, settings.data_dir)

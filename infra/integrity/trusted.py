@@ -49,3 +49,51 @@ def _checkpoints_in(document: Any) -> list[Checkpoint]:
         if key in document:
             found += _checkpoints_in(document[key])
     return found
+
+
+def read_kafka_checkpoints(
+    bootstrap: str, topic: str, *, timeout: float = 30.0
+) -> list[Checkpoint]:
+    """Every checkpoint on the Kafka checkpoint topic, read from its beginning to its end.
+
+    The topic is a copy of the checkpoints outside the database (published by the
+    checkpointer, kept by the broker's retention): a tail cut off together with the
+    checkpoints that sealed it is still named. No consumer group: nothing is committed.
+    ``KafkaError`` if the broker cannot be read; ``CheckpointFormatError`` for a record that
+    is not a checkpoint.
+    """
+    import time
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from kafka import KafkaConsumer, TopicPartition
+        from kafka.errors import KafkaTimeoutError
+
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, client_id="ledger-verify"
+    )
+    try:
+        numbers = consumer.partitions_for_topic(topic)
+        if not numbers:
+            return []
+        partitions = [TopicPartition(topic, n) for n in sorted(numbers)]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        ends = consumer.end_offsets(partitions)
+        found: list[Checkpoint] = []
+        deadline = time.monotonic() + timeout
+        while any(consumer.position(p) < ends[p] for p in partitions):
+            if time.monotonic() > deadline:
+                raise KafkaTimeoutError(f"{topic} was not read to its end in {timeout:.0f} s")
+            for records in consumer.poll(timeout_ms=500).values():
+                for record in records:
+                    try:
+                        found.append(Checkpoint.from_json(orjson.loads(record.value)))
+                    except (orjson.JSONDecodeError, TypeError):
+                        raise CheckpointFormatError(
+                            f"{topic} offset {record.offset}: not a checkpoint"
+                        ) from None
+        return found
+    finally:
+        consumer.close()

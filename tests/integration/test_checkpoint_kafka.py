@@ -142,3 +142,43 @@ def test_the_checkpointer_process_seals_and_publishes_until_stopped(
     assert code == 0, (tmp_path / "checkpointer.log").read_text()
     sizes = [orjson.loads(r.value)["tree_size"] for r in both]
     assert sizes[0] == orjson.loads(first[0].value)["tree_size"] < sizes[1]
+
+
+def test_a_tail_cut_off_with_its_checkpoints_is_named_by_the_checkpoints_on_kafka(
+    ledger: SupervisionLedger,
+    database: Database,
+    worker: Checkpointer,
+    settings_for: Settings,
+    tmp_path: Path,
+) -> None:
+    """The database's own checkpoints can be deleted with the tail they sealed; the copies
+    the checkpointer published to Kafka still say how long the log was."""
+    from typer.testing import CliRunner
+
+    from gateway.cli import app
+    from tests.integrity_helpers import as_superuser, rows
+
+    given_history(ledger, officers=1)
+    assert worker.seal() is not None
+    ((kept,),) = rows(database, "SELECT max(notification_id) FROM supervisionledger_events")
+    _more(ledger)
+    assert worker.seal() is not None
+    assert worker.publish_pending(settings_for.source) == 2
+    with as_superuser(database) as su:
+        su.execute("DELETE FROM supervisionledger_events WHERE notification_id > %s", (kept,))
+        su.execute("DELETE FROM supervisionledger_checkpoints WHERE last_position > %s", (kept,))
+    env = {
+        "LEDGER_DATABASE_URL": database.url,
+        "LEDGER_DATA_DIR": str(tmp_path),
+        "LEDGER_KAFKA_BOOTSTRAP": settings_for.kafka_bootstrap or "",
+        "LEDGER_KAFKA_TOPIC_PREFIX": settings_for.kafka_topic_prefix,
+        "LEDGER_SIGNING_KEY_FILE": str(settings_for.signing_key_file),
+    }
+    runner = CliRunner()
+    assert runner.invoke(app, ["verify"], env=env).exit_code == 0  # the database alone: fine
+    result = runner.invoke(app, ["verify", "--checkpoints-from-kafka", "--json"], env=env)
+    assert result.exit_code == 1, result.output
+    report = orjson.loads(result.output)
+    assert report["trusted_checkpoints"] == 2
+    first = report["findings"][0]
+    assert (first["problem"], first["position"]) == ("tail-truncated", kept + 1)
