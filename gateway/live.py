@@ -231,11 +231,20 @@ def render(actor: Actor, news: News) -> bytes | None:
 
 
 def connection_settings(recorder: LedgerRecorder) -> dict[str, str]:
-    """The ledger's database as its pool connects to it (name, host, port, user, password)."""
-    kwargs = recorder.datastore.pool.kwargs
+    """The ledger's database as its pool connects to it: every parameter of the pool's
+    connection string (the whole database URL: TLS and all) and those the pool adds."""
+    pool = recorder.datastore.pool
+    conninfo = pool.conninfo() if callable(pool.conninfo) else pool.conninfo
+    settings = {
+        k: str(v)
+        for k, v in psycopg.conninfo.conninfo_to_dict(conninfo or "").items()
+        if v is not None
+    }
+    kwargs = pool.kwargs
     found = kwargs() if callable(kwargs) else (kwargs or {})
     keys = ("dbname", "host", "port", "user", "password")
-    return {k: str(found[k]) for k in keys if found.get(k) is not None}
+    settings.update({k: str(found[k]) for k in keys if found.get(k) is not None})
+    return settings
 
 
 def conninfo_of(ledger: SupervisionLedger) -> str:
