@@ -168,6 +168,8 @@ def exempt_from_penalty(uow: UnitOfWork, cmd: c.ExemptFromPenalty) -> PenaltyCas
         cmd.item_code,
         agency.domains,
     )
+    # On the list too, so that no later version comes into force retroactively over it.
+    exemption_list.cite(cmd.item_code, case.id, case.violation_date)
     return case
 
 

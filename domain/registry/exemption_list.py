@@ -2,7 +2,9 @@
 
 A version is in force from its first day until the day a later version of the same field
 takes over (or its own end date). An exemption decision cites (field, version, item), and the
-cited version must have been in force on the day of the violation.
+cited version must have been in force on the day of the violation, and stays so: each
+citation is recorded on the list (``ItemCited``), and a later version may not come into force
+before the last violation day cited under this one.
 """
 
 from __future__ import annotations
@@ -39,6 +41,13 @@ class ExemptionList(Aggregate):
     class Repealed(Aggregate.Event):
         in_force_until: date
 
+    class ItemCited(Aggregate.Event):
+        """An exemption decision cited an item of this version for a violation on that day."""
+
+        item_code: str
+        case_id: UUID
+        violation_date: date
+
     @staticmethod
     def create_id(domain: EnforcementDomain, version: int) -> UUID:
         return natural_id("exemption-list", f"{domain.value}:{version}")
@@ -56,6 +65,8 @@ class ExemptionList(Aggregate):
         self.in_force_from = in_force_from
         self.in_force_until: date | None = None
         self.items = list(items)
+        self.last_cited_on: date | None = None
+        """The latest violation day an exemption citing this version concerned."""
 
     def in_force_on(self, day: date) -> bool:
         return self.in_force_from <= day and (
@@ -68,3 +79,8 @@ class ExemptionList(Aggregate):
     @event(Repealed)
     def repeal(self, in_force_until: date) -> None:
         self.in_force_until = in_force_until
+
+    @event(ItemCited)
+    def cite(self, item_code: str, case_id: UUID, violation_date: date) -> None:
+        if self.last_cited_on is None or violation_date > self.last_cited_on:
+            self.last_cited_on = violation_date

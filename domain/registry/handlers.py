@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from domain.application import UnitOfWork, handles
-from domain.errors import AlreadyExists, RuleViolation
+from domain.errors import AlreadyExists
 from domain.registry import commands as c
+from domain.registry import rules
 from domain.registry.agency import Agency
 from domain.registry.entity import Entity
 from domain.registry.exemption_list import ExemptionList
@@ -125,8 +126,7 @@ def list_inspection_item(uow: UnitOfWork, cmd: c.ListInspectionItem) -> Inspecti
 @handles(c.WithdrawInspectionItem)
 def withdraw_inspection_item(uow: UnitOfWork, cmd: c.WithdrawInspectionItem) -> InspectionItem:
     item = uow.get(InspectionItem, cmd.item_id)
-    if item.withdrawn:
-        raise RuleViolation("withdraw-once", f"inspection item {item.code} is already withdrawn")
+    rules.require_not_withdrawn(item.code, item.withdrawn)
     item.withdraw(reason=cmd.reason)
     return item
 
@@ -136,22 +136,21 @@ def publish_exemption_list(uow: UnitOfWork, cmd: c.PublishExemptionList) -> Exem
     ident = ExemptionList.create_id(cmd.domain, cmd.version)
     if uow.exists(ident):
         raise AlreadyExists("exemption list", f"{cmd.domain.value} v{cmd.version}")
-    if cmd.version > 1:
-        # A new version takes over from the one before it on its first day.
-        previous = uow.find(ExemptionList, ExemptionList.create_id(cmd.domain, cmd.version - 1))
-        if previous is None:
-            raise RuleViolation(
-                "exemption-list-versions-in-order",
-                f"version {cmd.version} of the {cmd.domain.value} exemption list needs "
-                f"version {cmd.version - 1} first",
-            )
-        if cmd.in_force_from <= previous.in_force_from:
-            raise RuleViolation(
-                "exemption-list-versions-in-order",
-                f"version {cmd.version} must come into force after {previous.in_force_from}",
-            )
-        if previous.in_force_until is None:
-            previous.repeal(in_force_until=cmd.in_force_from)
+    previous = (
+        uow.find(ExemptionList, ExemptionList.create_id(cmd.domain, cmd.version - 1))
+        if cmd.version > 1
+        else None
+    )
+    rules.require_next_exemption_list_version(
+        cmd.domain.value,
+        cmd.version,
+        cmd.in_force_from,
+        previous.in_force_from if previous is not None else None,
+        previous.last_cited_on if previous is not None else None,
+    )
+    # A new version takes over from the one before it on its first day.
+    if previous is not None and previous.in_force_until is None:
+        previous.repeal(in_force_until=cmd.in_force_from)
     return uow.add(
         ExemptionList(
             domain=cmd.domain,

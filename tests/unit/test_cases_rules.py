@@ -310,3 +310,35 @@ def test_an_amount_of_fen_is_an_integer_never_coerced(amount: object) -> None:
 @given(fen=st.integers(min_value=0, max_value=10**13))
 def test_an_integer_amount_of_fen_is_kept_exactly(fen: int) -> None:
     assert Penalties.model_validate_json(json.dumps({"fine_fen": fen})).fine_fen == fen
+
+
+@given(due=st.integers(min_value=0, max_value=10**9))
+def test_only_money_still_due_can_be_waived(due: int) -> None:
+    if due:
+        rules.require_something_due("X-1", due)
+    else:
+        with pytest.raises(RuleViolation) as refused:
+            rules.require_something_due("X-1", due)
+        assert refused.value.rule == "waive-only-what-is-due"
+
+
+@given(
+    stage=st.sampled_from(list(CaseStage)),
+    file_year=st.integers(min_value=2020, max_value=2025),
+    year=st.integers(min_value=2020, max_value=2025),
+)
+def test_a_ledger_case_is_reviewed_closed_and_under_its_own_year(
+    stage: CaseStage, file_year: int, year: int
+) -> None:
+    if stage is not CaseStage.CLOSED:
+        expected: str | None = "review-closed-files-only"
+    elif file_year != year:
+        expected = "case-file-year"
+    else:
+        expected = None
+    if expected is None:
+        rules.require_reviewable_case("X-1", stage, file_year, year)
+    else:
+        with pytest.raises(RuleViolation) as refused:
+            rules.require_reviewable_case("X-1", stage, file_year, year)
+        assert refused.value.rule == expected

@@ -213,3 +213,10 @@ def test_the_enforcement_certificate_shown_is_the_one_the_e_certificate_names(
         assert "C-M1-NEW" in str(refused.value)
     else:
         rules.require_certificates_as_named("EC-1", named, [m1], day)
+
+
+def test_the_task_inspected_is_the_entity_s() -> None:
+    rules.require_task_of_entity(TASK, ENTITY, ENTITY)
+    with pytest.raises(RuleViolation) as refused:
+        rules.require_task_of_entity(TASK, ENTITY, uuid4())
+    assert refused.value.rule == "task-of-the-entity"

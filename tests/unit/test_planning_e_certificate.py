@@ -306,3 +306,14 @@ def test_the_ledger_picks_the_seed_unless_its_own_process_gives_one() -> None:
     assert all(0 <= s <= SEED_MAX for s in seeds)
     assert draw_seed(DrawDoubleRandomSeeded.model_validate({**fields, "seed": 7})) == 7
     assert DrawDoubleRandomSeeded.ROUTE == ""
+
+
+@given(offset=st.integers(min_value=-10_000, max_value=10_000))
+def test_a_certificate_is_revoked_no_earlier_than_issued(offset: int) -> None:
+    revoked_at = AT + timedelta(minutes=offset)
+    if offset < 0:
+        with pytest.raises(RuleViolation) as refused:
+            rules.require_revocation_after_issue("EC-1", AT, revoked_at)
+        assert refused.value.rule == "revocation-after-issue"
+    else:
+        rules.require_revocation_after_issue("EC-1", AT, revoked_at)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from domain.errors import NotFound, RuleViolation
 from domain.planning import rules
 from domain.planning.plan import InspectionPlan
-from domain.planning.values import Period, PlanKind, TaskStatus
+from domain.planning.values import Period, PlanKind, TaskRef, TaskStatus, VisitState
 from domain.values import DISTRICT_ZONE, CreditRating
 
 pytestmark = pytest.mark.usefixtures("as_system")
@@ -231,3 +231,38 @@ def test_honesty_exemption_exactly_for_an_a_rating_given_by_the_day(
 ) -> None:
     expected = rating is CreditRating.A and rated_on is not None and rated_on <= day
     assert rules.honesty_exempt(rating, rated_on, day) == expected
+
+
+@pytest.mark.parametrize("listed", [True, False])
+def test_a_plan_checks_only_listed_inspection_items(listed: bool) -> None:
+    if listed:
+        rules.require_listed_item("MKT-001", listed=True)
+    else:
+        with pytest.raises(RuleViolation) as refused:
+            rules.require_listed_item("MKT-404", listed=False)
+        assert refused.value.rule == "listed-inspection-items-only"
+        assert "MKT-404" in str(refused.value)
+
+
+@given(status=st.sampled_from(list(TaskStatus)))
+def test_only_a_scheduled_or_merged_task_is_open_for_inspection(status: TaskStatus) -> None:
+    ref = TaskRef(plan_id=uuid4(), plan_no="P-1", task_no=1)
+    allowed = {TaskStatus.SCHEDULED, TaskStatus.MERGED}
+    if status in allowed:
+        rules.require_task_status(ref, status, allowed, "task-open-for-inspection")
+    else:
+        with pytest.raises(RuleViolation) as refused:
+            rules.require_task_status(ref, status, allowed, "task-open-for-inspection")
+        assert refused.value.rule == "task-open-for-inspection"
+        assert status.value in str(refused.value)
+
+
+@given(state=st.sampled_from(list(VisitState)))
+def test_a_visit_takes_a_start_only_while_open(state: VisitState) -> None:
+    ref = TaskRef(plan_id=uuid4(), plan_no="P-1", task_no=1)
+    if state is VisitState.OPEN:
+        rules.require_visit_open(ref, state)
+    else:
+        with pytest.raises(RuleViolation) as refused:
+            rules.require_visit_open(ref, state)
+        assert refused.value.rule == "task-open-for-inspection"
