@@ -275,3 +275,33 @@ def test_those_views_follow_the_role_rules(clients: Clients, demo: Database, vie
     assert_problem(anonymous, 401, "unauthenticated")
     district = clients.office.get(f"{API}/views/{view}", params={"year": 2023}).json()
     assert district["agency_id"] is None
+
+
+def test_later_registrations_and_frontline_changes_over_http_leave_2023_as_it_was(
+    clients: Clients, demo: Database, ledger: SupervisionLedger
+) -> None:
+    before = clients.office.get(f"{API}/report", params={"year": 2023}).json()
+    # Given, today: a new agency, and an officer off the front line (today, and another
+    # from 2024 on, each as the request says)
+    agency = {"code": "NEW", "name": "新设执法局", "domains": ["market"]}
+    assert clients.office.post(f"{API}/agencies", json=agency).status_code == 201
+    for officer, body in (
+        ("MSA-001", {"frontline": False}),
+        ("ECO-001", {"frontline": False, "effective_on": "2024-01-01"}),
+    ):
+        path = f"{API}/officers/{Officer.create_id(officer)}/frontline"
+        answer = clients.office.put(path, json=body)
+        assert answer.status_code == 200, answer.text
+    future = clients.office.post(
+        f"{API}/agencies", json={**agency, "code": "FUT", "registered_on": "2999-01-01"}
+    )
+    assert_problem(future, 422, "invalid-request")
+    follower = follower_for(ledger, demo)
+    follower.catch_up()
+    follower.close()
+
+    # Then the closed year reads as it did
+    after = clients.office.get(f"{API}/report", params={"year": 2023}).json()
+    assert after == before
+    empty = clients.office.get(f"{API}/report", params={"year": 2001}).json()
+    assert empty["agencies"] == 0
