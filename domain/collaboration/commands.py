@@ -15,7 +15,7 @@ from domain.collaboration.values import (
     TransferDirection,
     TransferOutcome,
 )
-from domain.commands import AGENCY_OR_OFFICE, ActDay, Code, Command, Fen, Name, Summary, Text
+from domain.commands import AGENCY, ActDay, Code, Command, Fen, Name, Summary, Text
 from domain.personal import PersonalData
 from domain.registry.commands import CreditCode
 from domain.values import EnforcementDomain, PartyKind
@@ -30,7 +30,7 @@ class LaunchJointAction(Command):
     """Launch a joint enforcement action with partner regions (联合执法行动), led by an agency."""
 
     ROUTE = "POST /joint-actions"
-    ROLES = AGENCY_OR_OFFICE
+    ROLES = AGENCY
     reference: Code
     title: Name
     field: EnforcementDomain
@@ -44,7 +44,7 @@ class RecordSiteCheck(Command):
     """Record an enterprise or site (企业/点位) checked in a joint action."""
 
     ROUTE = "POST /joint-actions/{action_id}/sites"
-    ROLES = AGENCY_OR_OFFICE
+    ROLES = AGENCY
     action_id: UUID
     name: Name
     uscc: CreditCode | None = None
@@ -59,7 +59,7 @@ class RecordActionProblem(Command):
     """Record a problem found at a site checked in a joint action."""
 
     ROUTE = "POST /joint-actions/{action_id}/problems"
-    ROLES = AGENCY_OR_OFFICE
+    ROLES = AGENCY
     action_id: UUID
     site_no: int = Field(ge=1, le=100_000)
     description: Summary
@@ -70,7 +70,7 @@ class RecordRectification(Command):
     """Record that a problem found in a joint action was rectified (立行立改 if on the spot)."""
 
     ROUTE = "POST /joint-actions/{action_id}/problems/{problem_no}/rectification"
-    ROLES = AGENCY_OR_OFFICE
+    ROLES = AGENCY
     action_id: UUID
     problem_no: int = Field(ge=1, le=100_000)
     rectified_on: ActDay
@@ -82,7 +82,7 @@ class RecordJointMeeting(Command):
     """Record a joint meeting (座谈) with the partners of a joint action."""
 
     ROUTE = "POST /joint-actions/{action_id}/meetings"
-    ROLES = AGENCY_OR_OFFICE
+    ROLES = AGENCY
     action_id: UUID
     held_on: ActDay
     topic: Name
@@ -95,7 +95,7 @@ class RecordCaseTransfer(Command):
     """Record a case referred to (移送) or received from (接收) a partner region."""
 
     ROUTE = "POST /case-transfers"
-    ROLES = AGENCY_OR_OFFICE
+    ROLES = AGENCY
     direction: TransferDirection
     region: PartnerRegion
     case_reference: Name
@@ -109,7 +109,7 @@ class RecordTransferOutcome(Command):
     """Record what became of a transferred case."""
 
     ROUTE = "POST /case-transfers/{transfer_id}/outcome"
-    ROLES = AGENCY_OR_OFFICE
+    ROLES = AGENCY
     transfer_id: UUID
     outcome: TransferOutcome
     decided_on: ActDay
@@ -127,7 +127,7 @@ class OpenCrossRegionalCase(Command):
     """
 
     ROUTE = "POST /cross-regional-cases"
-    ROLES = AGENCY_OR_OFFICE
+    ROLES = AGENCY
     case_no: Name
     regions: Regions
     agency_id: UUID
@@ -152,7 +152,7 @@ class RecordSeizure(Command):
     """Record goods seized in a cross-regional case."""
 
     ROUTE = "POST /cross-regional-cases/{case_id}/seizures"
-    ROLES = AGENCY_OR_OFFICE
+    ROLES = AGENCY
     case_id: UUID
     description: Name
     quantity: Quantity
@@ -165,7 +165,7 @@ class RequestCrossRegionalLegalReview(Command):
     """Send a cross-regional case to legal review (法制审核) before its decision."""
 
     ROUTE = "POST /cross-regional-cases/{case_id}/legal-review"
-    ROLES = AGENCY_OR_OFFICE
+    ROLES = AGENCY
     case_id: UUID
     requested_on: ActDay
 
@@ -174,7 +174,7 @@ class RecordCrossRegionalLegalReview(Command):
     """Record the outcome of a cross-regional case's legal review: passed or failed."""
 
     ROUTE = "POST /cross-regional-cases/{case_id}/legal-review/outcome"
-    ROLES = AGENCY_OR_OFFICE
+    ROLES = AGENCY
     case_id: UUID
     reviewed_on: ActDay
     passed: bool
@@ -186,7 +186,7 @@ class ApproveCrossRegionalExtension(Command):
     """Record the approved extension of a cross-regional case's 90-day deadline (art. 60)."""
 
     ROUTE = "POST /cross-regional-cases/{case_id}/extensions"
-    ROLES = AGENCY_OR_OFFICE
+    ROLES = AGENCY
     case_id: UUID
     approved_on: ActDay
     new_deadline: date = Field(description="The new last day to decide the case.")
@@ -202,7 +202,7 @@ class DecideCrossRegionalCase(Command):
     """
 
     ROUTE = "POST /cross-regional-cases/{case_id}/decision"
-    ROLES = AGENCY_OR_OFFICE
+    ROLES = AGENCY
     case_id: UUID
     decided_on: ActDay
     goods_value_fen: Fen

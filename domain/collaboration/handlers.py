@@ -1,8 +1,8 @@
 """How the collaboration commands are carried out.
 
 The district's side of every collaboration record is one agency (the lead of a joint action,
-the sender or receiver of a transfer, the agency handling a joint case): its officers and the
-office write it, no other agency.
+the sender or receiver of a transfer, the agency handling a joint case): its officers write
+it, no other agency and not the supervision office (the report has the agencies lead them).
 """
 
 from __future__ import annotations

@@ -154,7 +154,7 @@ class AnswerSuggestion(Command):
     """Record the answer to a suggestion (by the office, or by the agency addressed)."""
 
     ROUTE = "POST /suggestions/{suggestion_id}/answer"
-    ROLES = AGENCY_OR_OFFICE
+    ROLES = AGENCY_OR_OFFICE  # the agency addressed; the office for one to the district government
     suggestion_id: UUID
     answered_on: ActDay
     answer: Summary

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from domain.commands import AGENCY_OR_OFFICE, ActTime, Code, Command, Name, Text
+from domain.commands import AGENCY, ActTime, Code, Command, Name, Text
 from domain.planning.values import PlanKind, Substitution
 
 MAX_TASK_NO = 100_000
@@ -20,7 +20,7 @@ class DrawUpInspectionPlan(Command):
     """Draw up an agency's inspection plan (行政检查计划) for a year."""
 
     ROUTE = "POST /inspection-plans"
-    ROLES = AGENCY_OR_OFFICE
+    ROLES = AGENCY
     plan_no: Code
     kind: PlanKind
     agency_id: UUID = Field(description="The agency whose plan it is (the lead of a joint one).")
@@ -49,7 +49,7 @@ class AddPlanTasks(Command):
     """Add tasks to a special or routine plan (random plans draw theirs)."""
 
     ROUTE = "POST /inspection-plans/{plan_id}/tasks"
-    ROLES = AGENCY_OR_OFFICE
+    ROLES = AGENCY
     plan_id: UUID
     tasks: list[TaskSpec] = Field(min_length=1, max_length=500)
     added_at: ActTime
@@ -66,7 +66,7 @@ class DrawDoubleRandom(Command):
     """
 
     ROUTE = "POST /inspection-plans/{plan_id}/draws"
-    ROLES = AGENCY_OR_OFFICE
+    ROLES = AGENCY
     plan_id: UUID
     candidate_entity_ids: list[UUID] = Field(min_length=1, max_length=5000)
     candidate_officer_ids: list[UUID] = Field(min_length=1, max_length=500)
@@ -91,7 +91,7 @@ class CancelPlanTask(Command):
     """Cancel a scheduled task of a plan, giving the reason."""
 
     ROUTE = "POST /inspection-plans/{plan_id}/tasks/{task_no}/cancellation"
-    ROLES = AGENCY_OR_OFFICE
+    ROLES = AGENCY
     plan_id: UUID
     task_no: int = Field(ge=1, le=MAX_TASK_NO)
     reason: Text = Field(min_length=1)
@@ -102,7 +102,7 @@ class CompleteInspectionPlan(Command):
     """Mark a plan completed: every task inspected, exempted or cancelled."""
 
     ROUTE = "POST /inspection-plans/{plan_id}/completion"
-    ROLES = AGENCY_OR_OFFICE
+    ROLES = AGENCY
     plan_id: UUID
     completed_at: ActTime
 
@@ -111,7 +111,7 @@ class IssueECertificate(Command):
     """Issue an e-inspection certificate (电子检查证) for a plan task or its joint inspection."""
 
     ROUTE = "POST /e-certificates"
-    ROLES = AGENCY_OR_OFFICE
+    ROLES = AGENCY
     number: Code
     plan_id: UUID
     task_no: int = Field(ge=1, le=MAX_TASK_NO)
@@ -131,7 +131,7 @@ class RevokeECertificate(Command):
     """Revoke an e-inspection certificate, giving the reason."""
 
     ROUTE = "POST /e-certificates/{e_certificate_id}/revocation"
-    ROLES = AGENCY_OR_OFFICE
+    ROLES = AGENCY
     e_certificate_id: UUID
     reason: Text = Field(min_length=1)
     revoked_at: ActTime

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import AfterValidator, Field
 
-from domain.commands import AGENCY_OR_OFFICE, OFFICE, ActDay, Code, Command, Name, Text
+from domain.commands import AGENCY, AGENCY_OR_OFFICE, OFFICE, ActDay, Code, Command, Name, Text
 from domain.registry import uscc
 from domain.registry.agency import MajorDecisionItem
 from domain.registry.exemption_list import ExemptionItem
@@ -43,7 +43,7 @@ class PublishMajorDecisionList(Command):
     """Publish a new version of the agency's list of major decisions needing legal review."""
 
     ROUTE = "POST /agencies/{agency_id}/major-decision-list"
-    ROLES = AGENCY_OR_OFFICE
+    ROLES = AGENCY  # the agency's own list: it decides what is major for its decisions
     agency_id: UUID
     items: list[MajorDecisionItem] = Field(max_length=500)
 

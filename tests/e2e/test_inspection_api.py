@@ -178,7 +178,7 @@ def test_an_officer_whose_certificate_was_revoked_cannot_start(
 
 
 def test_a_revoked_e_certificate_warrants_nothing(clients: Clients, world: World) -> None:
-    clients.office.post(
+    clients.officer_of(world.msa).post(
         f"{API}/e-certificates/{ECertificate.create_id('EC-1')}/revocation",
         json={"reason": "人员调整", "revoked_at": (DURING - timedelta(minutes=10)).isoformat()},
     )

@@ -136,11 +136,11 @@ def test_an_agency_officer_draws_up_its_plan_and_anyone_entitled_reads_it(
     )
 
 
-def test_the_office_draws_up_a_joint_random_task_of_several_agencies(
+def test_the_lead_agency_draws_up_a_joint_random_task_of_several_agencies(
     clients: Clients, world: World
 ) -> None:
     body = plan_body(world.msa, "J-1", "joint_random", partner_agency_ids=[str(world.eco)])
-    created = clients.office.post(f"{API}/inspection-plans", json=body)
+    created = clients.officer_of(world.msa).post(f"{API}/inspection-plans", json=body)
     assert created.status_code == 201, created.text
     # Each agency of a joint plan reads it.
     assert (
@@ -161,7 +161,7 @@ def test_the_office_draws_up_a_joint_random_task_of_several_agencies(
 def test_plan_rules_are_409s_naming_the_rule(
     clients: Clients, world: World, change: dict[str, Any], rule: str
 ) -> None:
-    response = clients.office.post(
+    response = clients.officer_of(world.msa).post(
         f"{API}/inspection-plans", json={**plan_body(world.msa), **change}
     )
     assert assert_problem(response, 409, "rule-violation")["rule"] == rule
@@ -170,7 +170,9 @@ def test_plan_rules_are_409s_naming_the_rule(
 def test_plan_field_errors_are_listed(clients: Clients, world: World) -> None:
     body = {**plan_body(world.msa), "kind": "weekly", "year": 1999, "item_codes": []}
     problem = assert_problem(
-        clients.office.post(f"{API}/inspection-plans", json=body), 422, "invalid-request"
+        clients.officer_of(world.msa).post(f"{API}/inspection-plans", json=body),
+        422,
+        "invalid-request",
     )
     errors = problem["errors"]
     assert isinstance(errors, list)
@@ -180,23 +182,28 @@ def test_plan_field_errors_are_listed(clients: Clients, world: World) -> None:
         "drawn_up_at": (datetime.now(DISTRICT_ZONE) + timedelta(days=1)).isoformat(),
     }
     assert_problem(
-        clients.office.post(f"{API}/inspection-plans", json=future), 422, "invalid-request"
+        clients.officer_of(world.msa).post(f"{API}/inspection-plans", json=future),
+        422,
+        "invalid-request",
     )
 
 
 def test_a_plan_number_is_used_once_and_unknown_agencies_are_404(
     clients: Clients, world: World
 ) -> None:
-    clients.office.post(f"{API}/inspection-plans", json=plan_body(world.msa))
+    clients.officer_of(world.msa).post(f"{API}/inspection-plans", json=plan_body(world.msa))
     assert_problem(
-        clients.office.post(f"{API}/inspection-plans", json=plan_body(world.msa)),
+        clients.officer_of(world.msa).post(f"{API}/inspection-plans", json=plan_body(world.msa)),
         409,
         "already-exists",
     )
+    # An officer draws up plans of its own agency only (the office draws up none).
     assert_problem(
-        clients.office.post(f"{API}/inspection-plans", json=plan_body(uuid4(), "P-2")),
-        404,
-        "not-found",
+        clients.officer_of(world.msa).post(
+            f"{API}/inspection-plans", json=plan_body(uuid4(), "P-2")
+        ),
+        403,
+        "forbidden",
     )
 
 
@@ -271,7 +278,7 @@ def test_tasks_of_two_agencies_on_one_entity_merge_into_one_joint_inspection(
 def test_task_rules_and_unknowns(clients: Clients, world: World) -> None:
     plan_id = given_plan(clients.ledger, world.msa)
     url = f"{API}/inspection-plans/{plan_id}/tasks"
-    office = clients.office
+    office = clients.officer_of(world.msa)
     outside = tasks_body(world.entities[0], period=(date(2024, 1, 1), date(2024, 2, 1)))
     assert (
         assert_problem(office.post(url, json=outside), 409, "rule-violation")["rule"]
@@ -382,7 +389,9 @@ def test_a_double_random_draw_is_published_reproducible_and_exempts_a_rated_enti
 def test_exemption_can_be_switched_off_for_a_draw(clients: Clients, world: World) -> None:
     plan_id = given_plan(clients.ledger, world.msa, "DR-1", PlanKind.DOUBLE_RANDOM)
     body = draw_body(world, entities_to_draw=6, honesty_exemption=False)
-    response = clients.office.post(f"{API}/inspection-plans/{plan_id}/draws", json=body)
+    response = clients.officer_of(world.msa).post(
+        f"{API}/inspection-plans/{plan_id}/draws", json=body
+    )
     assert "InspectionPlan.HonestyExemptionGranted" not in response.json()["events"]
 
 
@@ -397,7 +406,7 @@ def test_exemption_can_be_switched_off_for_a_draw(clients: Clients, world: World
 )
 def test_draw_rules(clients: Clients, world: World, change: dict[str, Any], rule: str) -> None:
     plan_id = given_plan(clients.ledger, world.msa, "DR-1", PlanKind.DOUBLE_RANDOM)
-    response = clients.office.post(
+    response = clients.officer_of(world.msa).post(
         f"{API}/inspection-plans/{plan_id}/draws", json=draw_body(world, **change)
     )
     assert assert_problem(response, 409, "rule-violation")["rule"] == rule
@@ -412,28 +421,38 @@ def test_drawn_officers_are_certified_officers_of_the_plan_s_agency(
     pool = [*world.msa_officers, uncertified]
     body = draw_body(world, candidate_officer_ids=[str(o) for o in pool])
     assert (
-        assert_problem(clients.office.post(url, json=body), 409, "rule-violation")["rule"]
+        assert_problem(clients.officer_of(world.msa).post(url, json=body), 409, "rule-violation")[
+            "rule"
+        ]
         == "certified-officers-only"
     )
     foreign = draw_body(
         world, candidate_officer_ids=[str(o) for o in [*world.msa_officers, *world.eco_officers]]
     )
     assert (
-        assert_problem(clients.office.post(url, json=foreign), 409, "rule-violation")["rule"]
+        assert_problem(
+            clients.officer_of(world.msa).post(url, json=foreign), 409, "rule-violation"
+        )["rule"]
         == "officers-of-the-acting-agency"
     )
     unknown = draw_body(world, candidate_officer_ids=[str(uuid4()), *map(str, world.msa_officers)])
-    assert_problem(clients.office.post(url, json=unknown), 404, "not-found")
+    assert_problem(clients.officer_of(world.msa).post(url, json=unknown), 404, "not-found")
     # The ledger picks the seed: a caller's seed, however valid, is refused.
-    assert_problem(clients.office.post(url, json=draw_body(world, seed=7)), 422, "invalid-request")
+    assert_problem(
+        clients.officer_of(world.msa).post(url, json=draw_body(world, seed=7)),
+        422,
+        "invalid-request",
+    )
 
 
 def test_random_plans_draw_and_other_plans_do_not(clients: Clients, world: World) -> None:
     special = given_plan(clients.ledger, world.msa, "S-1")
     drawn = given_plan(clients.ledger, world.msa, "DR-1", PlanKind.DOUBLE_RANDOM)
-    no_draw = clients.office.post(f"{API}/inspection-plans/{special}/draws", json=draw_body(world))
+    no_draw = clients.officer_of(world.msa).post(
+        f"{API}/inspection-plans/{special}/draws", json=draw_body(world)
+    )
     assert assert_problem(no_draw, 409, "rule-violation")["rule"] == "draw-only-for-random-plans"
-    by_hand = clients.office.post(
+    by_hand = clients.officer_of(world.msa).post(
         f"{API}/inspection-plans/{drawn}/tasks", json=tasks_body(world.entities[0])
     )
     assert assert_problem(by_hand, 409, "rule-violation")["rule"] == "random-plans-draw-their-tasks"
@@ -518,7 +537,7 @@ def test_the_window_lies_inside_the_task_period(
 ) -> None:
     plan_id = given_plan(clients.ledger, world.msa)
     given_tasks(clients.ledger, plan_id, world.entities[0])
-    response = clients.office.post(
+    response = clients.officer_of(world.msa).post(
         f"{API}/e-certificates", json=cert_body(plan_id, world.msa_officers[:2], **change)
     )
     assert assert_problem(response, 409, "rule-violation")["rule"] == rule
@@ -528,7 +547,7 @@ def test_who_may_be_named_on_an_e_certificate(clients: Clients, world: World, ru
     plan_id = given_plan(clients.ledger, world.msa)
     given_tasks(clients.ledger, plan_id, world.entities[0])
     url = f"{API}/e-certificates"
-    office = clients.office
+    office = clients.officer_of(world.msa)
 
     def rule_for(officers: list[UUID]) -> object:
         return assert_problem(
@@ -579,7 +598,7 @@ def test_a_joint_inspection_s_certificate_names_officers_of_every_agency(
     eco_plan = given_plan(clients.ledger, world.eco, "P-ECO")
     given_tasks(clients.ledger, msa_plan, world.entities[0])
     given_tasks(clients.ledger, eco_plan, world.entities[0])
-    only_msa = clients.office.post(
+    only_msa = clients.officer_of(world.msa).post(
         f"{API}/e-certificates", json=cert_body(eco_plan, world.msa_officers[:2])
     )
     assert (
@@ -646,7 +665,7 @@ def test_a_revoked_or_expired_certificate_is_not_valid_and_an_unknown_one_is_404
     given_e_certificate(clients.ledger, plan_id, world.msa_officers[:2], "EC-OLD")
     old = clients.anonymous.get(f"{API}/public/e-certificates/EC-OLD").json()
     assert (old["valid_now"], old["status"]) == (False, "expired")
-    clients.office.post(
+    clients.officer_of(world.msa).post(
         f"{API}/e-certificates/{ECertificate.create_id('EC-OLD')}/revocation",
         json={"reason": "作废", "revoked_at": WINDOW[1].isoformat()},
     )
@@ -668,7 +687,7 @@ def test_openapi_documents_the_public_verification(clients: Clients) -> None:
     assert set(schema["properties"]) >= {"valid_now", "status", "officers", "entity"}
     assert "404" in get["responses"]
     post = doc["paths"]["/api/v1/inspection-plans/{plan_id}/draws"]["post"]
-    assert post["x-roles"] == ["agency_officer", "supervisor"]
+    assert post["x-roles"] == ["agency_officer"]
 
 
 def test_no_certificate_for_a_cancelled_exempted_or_busy_task(
@@ -676,11 +695,11 @@ def test_no_certificate_for_a_cancelled_exempted_or_busy_task(
 ) -> None:
     plan_id = given_plan(clients.ledger, world.msa)
     given_tasks(clients.ledger, plan_id, world.entities[3], world.entities[4])
-    clients.office.post(
+    clients.officer_of(world.msa).post(
         f"{API}/inspection-plans/{plan_id}/tasks/2/cancellation",
         json={"reason": "已注销", "cancelled_at": DRAWN_UP.isoformat()},
     )
-    cancelled = clients.office.post(
+    cancelled = clients.officer_of(world.msa).post(
         f"{API}/e-certificates", json=cert_body(plan_id, world.msa_officers[:2], task_no=2)
     )
     assert assert_problem(cancelled, 409, "rule-violation")["rule"] == "task-open-for-inspection"
@@ -688,14 +707,14 @@ def test_no_certificate_for_a_cancelled_exempted_or_busy_task(
     only_a = draw_body(
         world, candidate_entity_ids=[str(e) for e in world.entities[:2]], entities_to_draw=2
     )
-    clients.office.post(f"{API}/inspection-plans/{drawn}/draws", json=only_a)
-    exempted = clients.office.post(
+    clients.officer_of(world.msa).post(f"{API}/inspection-plans/{drawn}/draws", json=only_a)
+    exempted = clients.officer_of(world.msa).post(
         f"{API}/e-certificates", json=cert_body(drawn, world.msa_officers[:2])
     )
     assert assert_problem(exempted, 409, "rule-violation")["rule"] == "task-open-for-inspection"
     given_e_certificate(clients.ledger, plan_id, world.msa_officers[:2], "EC-1")
     given_inspection(clients.ledger, plan_id, world.entities[3], world.msa_officers[:2], "EC-1")
-    busy = clients.office.post(
+    busy = clients.officer_of(world.msa).post(
         f"{API}/e-certificates", json=cert_body(plan_id, world.msa_officers[:2], "EC-2")
     )
     assert assert_problem(busy, 409, "rule-violation")["rule"] == "task-open-for-inspection"
