@@ -17,6 +17,7 @@ delivers at or below it is already in the view.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -32,6 +33,8 @@ STORE = "store"
 FLOOR = "*"
 SCHEMA_LOCK = 0x4C45444745520002
 POSITIONS = sql.SQL("{}.positions").format(sql.Identifier(SCHEMA))
+# Each projection's table definitions as last created, by fingerprint (see create_schema).
+SHAPES = sql.SQL("{}.shapes").format(sql.Identifier(SCHEMA))
 
 Cursor = psycopg.Cursor[tuple[Any, ...]]
 
@@ -98,10 +101,42 @@ class ProjectionStore:
                     "PRIMARY KEY (projection, source))"
                 ).format(POSITIONS)
             )
+            self.conn.execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} (projection text PRIMARY KEY, "
+                    "fingerprint text NOT NULL)"
+                ).format(SHAPES)
+            )
+            shapes = dict(self.conn.execute(sql.SQL("SELECT * FROM {}").format(SHAPES)).fetchall())
             for projection in self.projections:
-                for table in projection.TABLES:
-                    for statement in table.ddl(SCHEMA):
-                        self.conn.execute(sql.SQL(statement))
+                statements = [s for table in projection.TABLES for s in table.ddl(SCHEMA)]
+                fingerprint = hashlib.sha256("\n".join(statements).encode()).hexdigest()
+                if shapes.get(projection.NAME) != fingerprint:
+                    self._reshape(projection, fingerprint)
+                for statement in statements:
+                    self.conn.execute(sql.SQL(statement))
+
+    def _reshape(self, projection: Projection, fingerprint: str) -> None:
+        """A projection whose tables are new or changed shape (a column, a key, an index) is
+        dropped with its positions and followed again from zero: views are derived, and
+        ``CREATE TABLE IF NOT EXISTS`` alone would leave an upgraded ledger writing to tables of
+        the old shape. Views from before shapes were recorded are rebuilt once, to be sure."""
+        for table in projection.TABLES:
+            self.conn.execute(
+                sql.SQL("DROP TABLE IF EXISTS {}.{}").format(
+                    sql.Identifier(SCHEMA), sql.Identifier(table.name)
+                )
+            )
+        self.conn.execute(
+            sql.SQL("DELETE FROM {} WHERE projection = %s").format(POSITIONS), (projection.NAME,)
+        )
+        self.conn.execute(
+            sql.SQL(
+                "INSERT INTO {} VALUES (%s, %s) "
+                "ON CONFLICT (projection) DO UPDATE SET fingerprint = EXCLUDED.fingerprint"
+            ).format(SHAPES),
+            (projection.NAME, fingerprint),
+        )
 
     def lock(self, projections: Sequence[Projection]) -> None:
         """Hold each projection's advisory lock until the current transaction ends."""
