@@ -31,9 +31,7 @@ def test_a_new_peak_starts_after_a_reset() -> None:
 def test_the_peak_of_a_process_includes_its_children() -> None:
     baseline = peak_rss_mib()
     assert baseline is not None
-    child = subprocess.Popen(
-        [sys.executable, "-c", TOUCH_100_MIB], stdout=subprocess.PIPE
-    )
+    child = subprocess.Popen([sys.executable, "-c", TOUCH_100_MIB], stdout=subprocess.PIPE)
     try:
         assert child.stdout is not None and child.stdout.readline() == b"ready\n"
         own = peak_rss_mib(child.pid)
