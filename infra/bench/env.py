@@ -38,6 +38,9 @@ class BenchEnv:
     databases: list[str] = field(default_factory=list)
     # ledger subcommand -> the largest peak resident set (MiB) of its processes in this benchmark
     peaks: dict[str, float] = field(default_factory=dict)
+    # profile name -> a simulated year's database and the seconds simulating it took (the year
+    # and audit benchmarks share it: simulating a district's year takes minutes)
+    years: dict[str, tuple[Database, float]] = field(default_factory=dict)
 
     def fresh_database(self) -> Database:
         name = f"bench_{uuid.uuid4().hex[:10]}"

@@ -42,7 +42,8 @@ def _check_report(url: str, profile: Profile) -> int:
 
 
 def run(env: BenchEnv, quick: bool) -> dict[str, float]:
-    profile = load_profile(profile_path("binhai-2023-reduced" if quick else "binhai-2023"))
+    name = "binhai-2023-reduced" if quick else "binhai-2023"
+    profile = load_profile(profile_path(name))
     database = env.fresh_database()
     ledger = open_simulation_ledger(database, pool_size=4)
     try:
@@ -53,6 +54,7 @@ def run(env: BenchEnv, quick: bool) -> dict[str, float]:
             tally = drive(ledger, plan, correlation="bench")
             if tally.refusals:
                 raise RuntimeError(f"the simulation had {len(tally.refusals)} refusals")
+            env.years[name] = (database, tally.seconds)
             follower = follower_for(ledger, database)
             started = time.perf_counter()
             projected = follower.catch_up()
