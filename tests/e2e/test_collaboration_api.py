@@ -242,6 +242,52 @@ def test_the_report_s_steel_case_is_kept_in_fen(clients: Clients, world: World) 
     assert state["seized"][0]["quantity"] == "3215"
 
 
+def test_a_case_decided_late_after_legal_review_and_an_approved_extension(
+    clients: Clients, world: World
+) -> None:
+    # Opened on 20 March 2023: 90 days run to 18 June; the extension is approved before that.
+    officer = lead(clients, world)
+    case = f"{API}/cross-regional-cases/{world.ids['case']}"
+    steps = [
+        ("legal-review", {"requested_on": "2023-06-01"}),
+        (
+            "legal-review/outcome",
+            {"reviewed_on": "2023-06-05", "passed": True, "reviewer": "王某", "opinion": "同意"},
+        ),
+        (
+            "extensions",
+            {
+                "approved_on": "2023-06-10",
+                "new_deadline": "2023-07-31",
+                "approver": "李某",
+                "reason": "案情复杂，需跨区域调取证据",
+            },
+        ),
+    ]
+    other = clients.officer_of(world.agencies.b)
+    for path, body in steps:
+        assert_problem(other.post(f"{case}/{path}", json=body), 403, "forbidden")
+        assert_problem(clients.office.post(f"{case}/{path}", json=body), 403, "forbidden")
+        response = officer.post(f"{case}/{path}", json=body)
+        assert response.status_code == 200, response.text
+    decided = send(officer, world, "decide", decided_on="2023-07-20")
+    assert decided.status_code == 200, decided.text
+    state = clients.auditor.get(case).json()["state"]
+    assert (state["legal_review"], state["decision_due_on"], state["extensions"]) == (
+        "passed",
+        "2023-07-31",
+        1,
+    )
+    assert state["fine_fen"] == 75_000_000
+
+
+def test_a_late_decision_without_an_extension_is_refused(clients: Clients, world: World) -> None:
+    problem = assert_problem(
+        send(lead(clients, world), world, "decide", decided_on="2023-07-20"), 409, "rule-violation"
+    )
+    assert problem["rule"] == "decision-within-90-days"
+
+
 @pytest.mark.parametrize(
     ("command", "rule"),
     [("rectify", "rectify-once"), ("outcome", "outcome-once"), ("decide", "case-decided")],
