@@ -216,8 +216,12 @@ def checkpointer(
 
     settings, database, ledger = open_or_exit(wait=True)
     _signer(settings)
-    # With Kafka, a broker still starting is waited for (the checkpoint topic is made first).
-    worker = when_ready(lambda: checkpointer_for(ledger, database, settings))
+    # With Kafka, a broker still starting is waited for; a missing topic is one line.
+    try:
+        worker = when_ready(lambda: checkpointer_for(ledger, database, settings))
+    except ValueError as error:  # TopicsMissing: `ledger topics` has not run
+        ledger.close()
+        raise fail(str(error), 2) from None
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s checkpointer %(levelname)s %(message)s"
     )
@@ -240,7 +244,11 @@ def checkpoint_now() -> None:
 
     settings, database, ledger = open_or_exit()
     _signer(settings)
-    worker = checkpointer_for(ledger, database, settings)
+    try:
+        worker = checkpointer_for(ledger, database, settings)
+    except ValueError as error:  # TopicsMissing: `ledger topics` has not run
+        ledger.close()
+        raise fail(str(error), 2) from None
     try:
         stored = worker.seal()
         published = worker.publish_pending(settings.source)

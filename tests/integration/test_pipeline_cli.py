@@ -98,6 +98,27 @@ def test_a_kafka_process_does_not_create_topics_it_names_ledger_topics(
     assert partition_counts(settings_for.kafka_bootstrap, env["LEDGER_KAFKA_TOPIC_PREFIX"]) == {}
 
 
+@pytest.mark.parametrize("command", [["checkpointer"], ["audit", "checkpoint"]])
+def test_the_checkpointer_does_not_create_its_topic_it_names_ledger_topics(
+    settings_for: Settings, tmp_path: Path, command: list[str]
+) -> None:
+    key = tmp_path / "signing-key.pem"
+    assert runner.invoke(app, ["audit", "new-key", str(key)]).exit_code == 0
+    env = {
+        **env_of(settings_for),
+        "LEDGER_KAFKA_TOPIC_PREFIX": "none." + settings_for.kafka_group,
+        "LEDGER_SIGNING_KEY_FILE": str(key),
+    }
+
+    result = runner.invoke(app, command, env=env)
+
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "create them with `ledger topics`" in lines[0]
+    assert settings_for.kafka_bootstrap
+    assert partition_counts(settings_for.kafka_bootstrap, env["LEDGER_KAFKA_TOPIC_PREFIX"]) == {}
+
+
 def test_ledger_rebuild_while_ledger_project_runs_keeps_the_views_exact(
     ledger: SupervisionLedger,
     database: Database,
