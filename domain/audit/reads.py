@@ -6,14 +6,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
 from domain.actors import Actor
 from domain.application import SupervisionLedger
-from domain.audit.history import kind_of_topic
+from domain.audit.history import StoredRow, kind_of_topic
 from domain.audit.trail import AuditTrail
 from domain.base import EventMeta, recording_as
 from domain.errors import ConcurrencyConflict
@@ -91,23 +91,10 @@ def record_data_read(
     )
 
 
-class ProvenEvent(Protocol):
-    """What an inclusion proof names of its event (``infra.eventstore.ChainedEvent``)."""
-
-    @property
-    def position(self) -> int: ...
-    @property
-    def originator_id(self) -> UUID: ...
-    @property
-    def originator_version(self) -> int: ...
-    @property
-    def topic(self) -> str: ...
-
-
 def record_proof_read(
     ledger: SupervisionLedger,
     actor: Actor,
-    event: ProvenEvent,
+    event: StoredRow,
     tree_size: int,
     *,
     channel: str = "cli",
