@@ -5,16 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from typer.testing import CliRunner
 
 from consumers.checkpointer import Checkpointer
 from domain.actors import SYSTEM
 from domain.application import SupervisionLedger
 from domain.registry import commands as reg
+from gateway.cli import app
 from infra.integrity.service import verify_ledger
 from infra.integrity.signing import Signer
 from infra.integrity.verify import Report
@@ -23,6 +26,29 @@ from infra.postgres import Database
 from tests.builders import given_agency, given_officer
 
 EVENTS = "supervisionledger_events"
+
+
+runner = CliRunner()
+
+
+def signed_cli_env(database: Database, data_dir: Path) -> dict[str, str]:
+    """The settings of a ``ledger`` command on ``database`` with a signing key of its own
+    (made by ``ledger audit new-key``) and no Kafka."""
+    key = data_dir / "signing.pem"
+    made = runner.invoke(app, ["audit", "new-key", str(key)])
+    assert made.exit_code == 0, made.output
+    return {
+        "LEDGER_DATABASE_URL": database.url,
+        "LEDGER_DATA_DIR": str(data_dir),
+        "LEDGER_SIGNING_KEY_FILE": str(key),
+        "LEDGER_KAFKA_BOOTSTRAP": "",
+    }
+
+
+def ledger_cli(env: dict[str, str], *args: str) -> tuple[int, str]:
+    """``ledger *args`` with ``env``: its exit code and output."""
+    result = runner.invoke(app, list(args), env=env)
+    return result.exit_code, result.output
 
 
 def a_signer() -> Signer:

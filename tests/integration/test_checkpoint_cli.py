@@ -7,33 +7,23 @@ from pathlib import Path
 
 import orjson
 import pytest
-from typer.testing import CliRunner
 
 from domain.application import SupervisionLedger
-from gateway.cli import app
 from infra.postgres import Database
-from tests.integrity_helpers import as_superuser, given_history, rows
+from tests.integrity_helpers import (
+    as_superuser,
+    given_history,
+    ledger_cli,
+    rows,
+    signed_cli_env,
+)
 
-runner = CliRunner()
 NO_DATABASE = "postgresql://nobody@127.0.0.1:1/nothing"
 
 
 @pytest.fixture
 def env(database: Database, tmp_path: Path) -> dict[str, str]:
-    key = tmp_path / "signing.pem"
-    made = runner.invoke(app, ["audit", "new-key", str(key)])
-    assert made.exit_code == 0, made.output
-    return {
-        "LEDGER_DATABASE_URL": database.url,
-        "LEDGER_DATA_DIR": str(tmp_path),
-        "LEDGER_SIGNING_KEY_FILE": str(key),
-        "LEDGER_KAFKA_BOOTSTRAP": "",
-    }
-
-
-def ledger_cli(env: dict[str, str], *args: str) -> tuple[int, str]:
-    result = runner.invoke(app, list(args), env=env)
-    return result.exit_code, result.output
+    return signed_cli_env(database, tmp_path)
 
 
 def test_a_new_key_is_never_overwritten(env: dict[str, str]) -> None:

@@ -15,19 +15,22 @@ from uuid import UUID
 
 import orjson
 import pytest
-from typer.testing import CliRunner
 
 from domain.actors import SYSTEM
 from domain.application import SupervisionLedger
 from domain.cases import commands as cc
 from domain.registry import commands as reg
-from gateway.cli import app
 from infra.postgres import Database
 from infra.wiring import open_ledger
 from tests.builders_cases import CITIZEN, FILED_ON, given_team, intake_body
-from tests.integrity_helpers import as_superuser, given_history, rows
+from tests.integrity_helpers import (
+    as_superuser,
+    given_history,
+    ledger_cli,
+    rows,
+    signed_cli_env,
+)
 
-runner = CliRunner()
 HASHES = (
     "SELECT notification_id, leaf_index, content_hash, prev_hash, event_hash "
     "FROM supervisionledger_events ORDER BY notification_id"
@@ -36,20 +39,7 @@ HASHES = (
 
 @pytest.fixture
 def env(database: Database, tmp_path: Path) -> dict[str, str]:
-    key = tmp_path / "signing.pem"
-    made = runner.invoke(app, ["audit", "new-key", str(key)])
-    assert made.exit_code == 0, made.output
-    return {
-        "LEDGER_DATABASE_URL": database.url,
-        "LEDGER_DATA_DIR": str(tmp_path),
-        "LEDGER_SIGNING_KEY_FILE": str(key),
-        "LEDGER_KAFKA_BOOTSTRAP": "",
-    }
-
-
-def ledger_cli(env: dict[str, str], *args: str) -> tuple[int, str]:
-    result = runner.invoke(app, list(args), env=env)
-    return result.exit_code, result.output
+    return signed_cli_env(database, tmp_path)
 
 
 def verify_json(env: dict[str, str], *args: str) -> tuple[int, dict[str, Any]]:
