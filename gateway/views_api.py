@@ -379,11 +379,18 @@ class CertificatesView(BaseModel):
     frontline_officers: int = Field(description="Of those, frontline that day.")
 
 
-async def get_certificates(request: Request) -> Response:
+def period_slice(request: Request) -> tuple[UUID | None, date, date]:
+    """A reader's slice of a year-or-month view: the agency it may see (or asked for) and the
+    period's first and last day."""
     actor = require_role(request, READERS)
     query = parse_query(request, YearOrMonthQuery)
     agency_id = slice_of(actor, query.agency_id)
     first, last = query.period()
+    return agency_id, first, last
+
+
+async def get_certificates(request: Request) -> Response:
+    agency_id, first, last = period_slice(request)
 
     def read(conn: queries.Connection) -> CertificatesView:
         with queries.snapshot(conn):
@@ -421,10 +428,7 @@ class CasesView(BaseModel):
 
 
 async def get_cases(request: Request) -> Response:
-    actor = require_role(request, READERS)
-    query = parse_query(request, YearOrMonthQuery)
-    agency_id = slice_of(actor, query.agency_id)
-    first, last = query.period()
+    agency_id, first, last = period_slice(request)
 
     def read(conn: queries.Connection) -> CasesView:
         with queries.snapshot(conn):
@@ -452,10 +456,7 @@ class ReviewsView(BaseModel):
 
 
 async def get_reviews(request: Request) -> Response:
-    actor = require_role(request, READERS)
-    query = parse_query(request, YearOrMonthQuery)
-    agency_id = slice_of(actor, query.agency_id)
-    first, last = query.period()
+    agency_id, first, last = period_slice(request)
 
     def read(conn: queries.Connection) -> ReviewsView:
         grades = queries.reviews_by_grade(conn, first, last, agency_id)
@@ -483,10 +484,7 @@ class InspectionsView(BaseModel):
 
 
 async def get_inspections(request: Request) -> Response:
-    actor = require_role(request, READERS)
-    query = parse_query(request, YearOrMonthQuery)
-    agency_id = slice_of(actor, query.agency_id)
-    first, last = query.period()
+    agency_id, first, last = period_slice(request)
 
     def read(conn: queries.Connection) -> InspectionsView:
         found = queries.inspection_outcomes(conn, first, last, agency_id)
