@@ -212,26 +212,34 @@ class ProjectionStore:
     # Applying ----------------------------------------------------------------------------------
 
     def apply(self, deliveries: Sequence[Delivery]) -> int:
-        """Apply a batch to every projection in one transaction; the number of changes made.
+        """Apply a batch to every projection in one transaction; the number of changes made."""
+        return self.write(self.prepare(deliveries))
+
+    def prepare(self, deliveries: Sequence[Delivery]) -> Prepared:
+        """The batch's changes, worked out before any lock is taken or row read, as if every
+        event of it were new to every projection (the usual case; a projection's changes
+        depend on the events alone). Pure work on the events: a feed prepares the next batch
+        while PostgreSQL writes this one, and consumers of one group sharing the partitions
+        wait for each other only while they write."""
+        events = [d.event for d in deliveries if d.event is not None]
+        expected = {p.NAME: p.changes(events) for p in self.projections}
+        writes = Writes.of([c for p in self.projections for c in expected[p.NAME]])
+        return Prepared(list(deliveries), events, expected, writes)
+
+    def write(self, batch: Prepared) -> int:
+        """Write a prepared batch in one transaction; the number of changes made.
 
         A few round trips whatever the number of projections (locks and positions in one, the
         writes and new positions in another): a live feed applies many small batches, and each
-        round trip is time a command waits to be seen in the views.
-
-        The changes are worked out before the projections' locks are taken, as if every event
-        of the batch were new to every projection (the usual case; a projection's changes
-        depend on the events alone): consumers of one group sharing the partitions then wait
-        for each other only while they write. Where the stored positions say otherwise
-        (duplicates, a replayed batch), that projection's changes are worked out again from
-        the events it has not seen.
+        round trip is time a command waits to be seen in the views. Where the stored positions
+        say a projection has seen some of the events (duplicates, a replayed batch), its
+        changes are worked out again from the events it has not seen.
         """
+        deliveries, events, expected = batch.deliveries, batch.events, batch.expected
         if not deliveries:
             return 0
         sources = {d.source for d in deliveries}
         names = [p.NAME for p in self.projections]
-        events = [d.event for d in deliveries if d.event is not None]
-        expected = {p.NAME: p.changes(events) for p in self.projections}
-        expected_writes = Writes.of([c for p in self.projections for c in expected[p.NAME]])
         with self.conn.transaction():
             cur = self.conn.cursor()
             with self.conn.pipeline():
@@ -262,12 +270,24 @@ class ProjectionStore:
                     )
                     for source in sorted(sources)
                 ]
-            writes = expected_writes if as_expected else Writes.of(changes)
+            writes = batch.writes if as_expected else Writes.of(changes)
             writes.copy(cur)
             with self.conn.pipeline():
                 writes.upsert(cur)
                 cur.executemany(ADVANCE, advances)
         return len(changes)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A batch with its changes worked out (``ProjectionStore.prepare``), ready to write."""
+
+    deliveries: list[Delivery]
+    events: list[Envelope]
+    expected: dict[str, list[Change]]
+    """Each projection's changes if every event is new to it."""
+    writes: Writes
+    """Those changes merged into the statements that write them."""
 
 
 def _positions(

@@ -10,7 +10,7 @@ import logging
 import signal
 import threading
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from infra.postgres import Database
 from infra.settings import Settings
 from infra.wiring import event_log, kafka_projector_for, relay_for
 from projections.registry import all_projections
-from projections.store import Delivery, ProjectionStore
+from projections.store import Prepared, ProjectionStore
 from tests.pipeline import (
     env_of,
     ledger_process,
@@ -54,12 +54,12 @@ class FailingStore(ProjectionStore):
         self.fail_next = False
         self.failed: list[set[str]] = []
 
-    def apply(self, deliveries: Sequence[Delivery]) -> int:
-        if self.fail_next and deliveries:
+    def write(self, batch: Prepared) -> int:
+        if self.fail_next and batch.deliveries:
             self.fail_next = False
-            self.failed.append({d.source for d in deliveries})
+            self.failed.append({d.source for d in batch.deliveries})
             raise psycopg.OperationalError("server closed the connection unexpectedly (test)")
-        return super().apply(deliveries)
+        return super().write(batch)
 
 
 @contextmanager
@@ -214,6 +214,7 @@ def projector_in_transaction(database: Database) -> bool:
     return bool(rows[0][0])
 
 
+@pytest.mark.slow
 def test_a_projector_killed_inside_its_transaction_restarts_to_exact_views(
     ledger: SupervisionLedger,
     database: Database,
