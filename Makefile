@@ -28,7 +28,7 @@ run: $(STAMP) ## Serve the ledger on its embedded PostgreSQL with demo data
 	$(VENV)/bin/ledger serve --demo --host $(HOST) --port $(PORT)
 
 test: $(STAMP) browser java lint typecheck ## Lint, type-check and run every test (starts PostgreSQL and Kafka itself)
-	$(PY) -m pytest -n 3 --durations=30
+	$(PY) -m pytest -n 3 --maxschedchunk=1 --durations=30
 
 unit: $(STAMP) ## Only the tests that need no server
 	$(PY) -m pytest tests/unit -q

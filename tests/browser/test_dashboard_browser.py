@@ -21,6 +21,8 @@ from gateway.demo import load_demo
 from infra.postgres import Database
 from tests.browser.served import Served, served_ledger
 
+pytestmark = pytest.mark.slow
+
 MSA = Agency.create_id("MSA")
 
 

@@ -30,6 +30,8 @@ from infra.postgres import Database
 from infra.wiring import open_ledger
 from tests.pipeline import healthy, ledger_process, query, wait_for
 
+pytestmark = pytest.mark.slow
+
 WORKERS = 2
 
 

@@ -26,7 +26,7 @@ from infra.settings import Settings
 from tests.integrity_helpers import given_history
 from tests.pipeline import ledger_process, wait_for
 
-pytestmark = pytest.mark.kafka
+pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
 
 @pytest.fixture

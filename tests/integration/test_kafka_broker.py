@@ -172,6 +172,7 @@ def test_transactions_commit_visible_abort_hidden(kafka_broker: BrokerInfo) -> N
     ]
 
 
+@pytest.mark.slow
 def test_restart_on_same_data_dir_keeps_records(tmp_path: Path) -> None:
     data_dir = tmp_path / "restart-broker"
     first = start_broker(data_dir)

@@ -189,6 +189,7 @@ def test_a_new_shard_starts_where_a_whole_layout_of_relays_vouches(
         assert positions == sorted(positions) and len(set(positions)) == len(positions)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shards", [1, 2], ids=["one-relay", "two-shards"])
 def test_relay_killed_mid_stream_resumes_without_loss_and_duplicates_are_absorbed(
     ledger: SupervisionLedger,
@@ -247,6 +248,7 @@ def projector_progress(database: Database) -> int:
     return sum(viewed_by_topic(database).values())
 
 
+@pytest.mark.slow
 def test_consumer_killed_mid_batch_restarts_to_the_exact_counts(
     ledger: SupervisionLedger,
     database: Database,
@@ -294,6 +296,7 @@ def next_offsets(database: Database, sources: set[str]) -> dict[str, int]:
     return {source: int(offset) for source, offset in rows if source in sources}
 
 
+@pytest.mark.slow
 def test_two_consumers_one_dies_the_other_takes_over_exactly(
     ledger: SupervisionLedger,
     database: Database,
@@ -332,6 +335,7 @@ def test_two_consumers_one_dies_the_other_takes_over_exactly(
     assert any(after.get(s, 0) > when_a_died.get(s, 0) for s in owned_by_a)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["stopped", "killed"])
 def test_broker_restart_under_load_converges_to_exact_views(
     ledger: SupervisionLedger, database: Database, settings_for: Settings, tmp_path: Path, how: str

@@ -22,6 +22,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import psycopg
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg import sql
@@ -597,6 +598,7 @@ steps = st.lists(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+@pytest.mark.slow
 @given(history=steps)
 def test_a_history_followed_live_in_any_batches_equals_a_rebuild_from_zero(
     pg_server: Database, history: list[tuple[str, int, int | None]]

@@ -23,6 +23,8 @@ import pytest
 from infra.ports import free_port
 from tests.pipeline import healthy, ledger_process, wait_for
 
+pytestmark = pytest.mark.slow
+
 
 def postmaster_pid(data_dir: Path) -> int:
     return int((data_dir / "pg" / "postmaster.pid").read_text().splitlines()[0])

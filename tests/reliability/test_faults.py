@@ -136,6 +136,7 @@ def own_servers(tmp_path: Path) -> Iterator[tuple[Database, Path, str, Path]]:
         stop_broker(broker_dir)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_every_fault_under_load_ends_with_exact_views(
     own_servers: tuple[Database, Path, str, Path], tmp_path: Path
