@@ -22,6 +22,7 @@ from gateway.http import caller, ledger_of, require_role
 from gateway.problems import ProblemError
 from infra.integrity import service
 from infra.privacy.sealing import ERASED_NAME, SealTampered, persons_in
+from infra.privacy.unopened import unopened_record
 
 API = "/api/v1"
 READERS = frozenset({Role.SUPERVISOR, Role.AUDITOR, Role.AGENCY_OFFICER, Role.PARTNER})
@@ -68,8 +69,12 @@ def load_readable(request: Request, cls: type[Aggregate], raw_id: str) -> Aggreg
 
 def tampered(request: Request, cls: type[Aggregate]) -> ProblemError:
     """The problem for a record whose sealed personal data was altered, naming the event (the
-    repository does not say which one: replaying the history finds it)."""
+    repository does not say which one: replaying the history finds it) — or, to a caller who
+    may not read the record, the "forbidden" an intact record would get."""
     ident = UUID(request.path_params["id"])
+    record = unopened_record(ledger_of(request), ident)
+    if record is not None and not record.readable_by(caller(request)):
+        return ProblemError(403, "forbidden", "Forbidden", f"this {cls.KIND} is not yours to read")
     try:
         service.load_history(ledger_of(request), cls.KIND, ident)
     except UnreadableEvent as error:
