@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import cast
 from uuid import UUID, uuid4
 
 import pytest
-from eventsourcing.persistence import JSONTranscoder
+from eventsourcing.persistence import JSONTranscoder, StoredEvent
 
 from domain.actors import Role
 from domain.audit.case_file import CaseFile, to_html, to_markdown
@@ -16,11 +17,14 @@ from domain.audit.history import (
     CaseHistory,
     NothingAsOf,
     StoredRow,
+    _changed,
+    _state_of,
+    _StateAfter,
     aggregate_kinds,
     replay,
     withhold_personal,
 )
-from domain.base import EventMeta, recording_as
+from domain.base import Aggregate, EventMeta, recording_as
 from domain.registry.officer import Officer
 from domain.values import RevocationReason
 from infra.mapper import PydanticMapper
@@ -80,6 +84,15 @@ def officer_history() -> list[StoredRow]:
 
 def intact(row: StoredRow, previous: bytes) -> bytes | None:
     return row.event_hash
+
+
+def as_stored(row: StoredRow) -> StoredEvent:
+    return StoredEvent(
+        originator_id=row.originator_id,
+        originator_version=row.originator_version,
+        topic=row.topic,
+        state=row.state,
+    )
 
 
 def history(*, version: int | None = None, as_of: datetime | None = None) -> CaseHistory:
@@ -200,3 +213,44 @@ def test_the_case_file_reads_as_markdown_and_html() -> None:
     assert "<h3>v4 · Officer.CertificateRevoked</h3>" in page
     assert "执法规范" in page
     assert "<script" not in page
+
+
+def test_each_state_after_is_the_whole_state_of_the_record_at_that_version() -> None:
+    # The replay converts again only what a step may have changed; the result must be the
+    # record's whole state, converted afresh, at every version (certificates change in place).
+    rows = officer_history()
+    mapper = PydanticMapper(JSONTranscoder())
+    steps = replay(rows, mapper.to_domain_event, chain=intact).history.steps
+    aggregate = None
+    previous: dict[str, object] = {}
+    for row, step in zip(rows, steps, strict=True):
+        event = cast(Aggregate.Event, mapper.to_domain_event(as_stored(row)))
+        aggregate = event.mutate(aggregate)
+        assert aggregate is not None
+        whole = _state_of(aggregate)
+        assert step.state_after == whole
+        assert step.changed == sorted(
+            k for k in previous.keys() | whole.keys() if previous.get(k) != whole.get(k)
+        )
+        previous = whole
+
+
+class _Record:
+    """Attributes as an aggregate holds them (only ``vars`` is read)."""
+
+
+def test_a_value_changed_in_place_or_an_attribute_gone_is_seen() -> None:
+    record = _Record()
+    record.items = [1]  # type: ignore[attr-defined]
+    record.label = "a"  # type: ignore[attr-defined]
+    states = _StateAfter()
+    first, _ = states.after(cast(Aggregate, record))
+    record.items.append(2)  # type: ignore[attr-defined]
+    second, renewed = states.after(cast(Aggregate, record))
+    assert (first, second) == ({"items": [1], "label": "a"}, {"items": [1, 2], "label": "a"})
+    assert "label" not in renewed
+    del record.label  # type: ignore[attr-defined]
+    record.extra = "b"  # type: ignore[attr-defined]
+    third, renewed = states.after(cast(Aggregate, record))
+    assert third == {"items": [1, 2], "extra": "b"}
+    assert _changed(second, third, renewed) == ["extra", "label"]
