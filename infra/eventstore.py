@@ -50,7 +50,7 @@ import orjson
 from eventsourcing.persistence import InterfaceError, Notification, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
 from eventsourcing.utils import retry
-from psycopg.rows import DictRow, dict_row
+from psycopg.rows import DictRow, dict_row, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
 from domain.application import IdempotencyRecord
@@ -161,6 +161,7 @@ class LedgerRecorder(PostgresApplicationRecorder):
         ).format(schema=schema, idem=idempotency)
         self.checkpoints_table_name = f"{prefix}_checkpoints"
         self.sql_create_statements += self._chain_statements(prefix, guard)
+        # In ChainedEvent's field order (select_history builds the events from the rows as is).
         self._chained_columns = SQL(
             "notification_id, originator_id, originator_version, topic, state, recorded_at, "
             "leaf_index, content_hash, prev_hash, event_hash"
@@ -391,9 +392,12 @@ class LedgerRecorder(PostgresApplicationRecorder):
 
     def select_history(self, originator_id: UUID) -> list[ChainedEvent]:
         """Every event of one aggregate, in version order, with its place and hashes."""
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+        # Plain tuples, not the pool's dict rows: the columns come in ChainedEvent's field
+        # order, and bytea already loads as bytes, so each row is the event's arguments as they
+        # are (a third of the time of this read went into building dicts and copying them).
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
             curs.execute(self._select_history, (originator_id,), prepare=True)
-            return [_chained(row) for row in curs.fetchall()]
+            return [ChainedEvent(*row) for row in curs.fetchall()]
 
     def select_chained(self, positions: Sequence[int]) -> list[ChainedEvent]:
         """The events at ``positions`` (those that exist), in log order, with their hashes."""
