@@ -188,7 +188,9 @@ def case_file(
         correlation_id=correlation,
     )
     return CaseFile(
-        **history.model_dump(),
+        # The history's own fields as they are (its steps already validated models, which
+        # pydantic takes as they are): a dump would have them all validated a second time.
+        **dict(history),
         exported_at=datetime.now(DISTRICT_ZONE),
         exported_by=f"{actor.principal} ({actor.role.value})",
         read_recorded_in=trail,
