@@ -129,12 +129,16 @@ def test_concurrent_commands_through_both_workers_are_written_once_and_counted(
     bodies = [patrols.next() for _ in range(120)]
 
     async def send() -> tuple[list[int], list[str], Counter[int]]:
-        clients = [served.client(served.officer) for _ in range(16)]
+        clients: list[httpx2.AsyncClient] = []
         try:
             # Connections made one at a time are taken by the workers in turn, at random (a
-            # burst of them may all go to whichever worker wakes first).
-            for client in clients:
-                await client.get("/healthz")
+            # burst of them may all go to whichever worker wakes first; on a busy machine one
+            # worker may take many in a row): at least 16, and more until both workers hold some.
+            while len(clients) < 16 or (
+                len(connections_by_process(served.port)) < WORKERS and len(clients) < 64
+            ):
+                clients.append(served.client(served.officer))
+                await clients[-1].get("/healthz")
             answers = await asyncio.gather(
                 *(
                     clients[n % len(clients)].post("/api/v1/area-patrols", json=body)
@@ -191,10 +195,16 @@ def test_a_ticket_from_one_worker_opens_a_stream_on_any(served: Served) -> None:
     async def streams() -> tuple[list[int], Counter[int]]:
         async with served.client(served.office) as issuer:
             ticket = (await issuer.post("/api/v1/live/tickets")).json()["ticket"]
-        clients = [httpx2.AsyncClient(base_url=served.base, timeout=30) for _ in range(12)]
+        clients: list[httpx2.AsyncClient] = []
         opened = []
         try:
-            for client in clients:  # a new connection each: the workers take turns at random
+            # A new connection each: the workers take turns at random (on a busy machine one
+            # may take many in a row): at least 12, and more until both workers serve some.
+            while len(clients) < 12 or (
+                len(connections_by_process(served.port)) < WORKERS and len(clients) < 48
+            ):
+                client = httpx2.AsyncClient(base_url=served.base, timeout=30)
+                clients.append(client)
                 request = client.build_request("GET", "/api/v1/live", params={"ticket": ticket})
                 opened.append(await client.send(request, stream=True))
             spread = connections_by_process(served.port)
@@ -206,7 +216,7 @@ def test_a_ticket_from_one_worker_opens_a_stream_on_any(served: Served) -> None:
                 await client.aclose()
 
     statuses, spread = asyncio.run(streams())
-    assert statuses == [200] * 12
+    assert len(statuses) >= 12 and set(statuses) == {200}
     assert len(spread) == WORKERS, f"the streams were not spread over the workers: {spread}"
 
 
