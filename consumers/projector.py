@@ -162,8 +162,9 @@ class KafkaProjector:
         if not batches:
             return self.land() or 0  # nothing new: the batch in flight is the last for now
         deliveries = [
-            Delivery(source_of(tp), record.offset, parsed(record))
+            Delivery(source, record.offset, parsed(record))
             for tp, records in batches.items()
+            for source in (source_of(tp),)
             for record in records
         ]
         prepared = self.store.prepare(deliveries)

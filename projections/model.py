@@ -102,17 +102,19 @@ class Folded:
     def apply(self, changes: Iterable[Change]) -> None:
         tables = self.tables
         for change in changes:
-            rows = tables.get(change.table.name)
+            table, key, data = change
+            rows = tables.get(table.name)
             if rows is None:
-                rows = tables[change.table.name] = {}
-            row = rows.get(change.key)
+                rows = tables[table.name] = {}
+            row = rows.get(key)
             if row is None:
-                row = rows[change.key] = {}
-            if isinstance(change, Add):
-                for column, delta in change.deltas.items():
+                # A row's first change, whichever kind: a counter added to 0 is its delta.
+                rows[key] = dict(data)
+            elif type(change) is Add:
+                for column, delta in data.items():
                     row[column] = row.get(column, 0) + delta
             else:
-                row.update(change.values)
+                row.update(data)
 
     def merge_later(self, later: Tables, counters: Mapping[str, frozenset[str]]) -> None:
         """Take in the tables folded from the events that follow this fold's: counters add
