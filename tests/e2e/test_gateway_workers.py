@@ -30,8 +30,6 @@ from infra.postgres import Database
 from infra.wiring import open_ledger
 from tests.pipeline import healthy, ledger_process, query, wait_for
 
-pytestmark = pytest.mark.slow
-
 WORKERS = 2
 
 
@@ -66,7 +64,7 @@ class Served:
 def _every_worker_serving(base: str, port: int) -> bool:
     """Whether fresh connections, made one at a time, reach every worker (one that is still
     starting takes none: its siblings accept them all)."""
-    clients = [httpx2.Client(base_url=base, timeout=10) for _ in range(8)]
+    clients = [httpx2.Client(base_url=base, timeout=10) for _ in range(16)]
     try:
         for client in clients:
             client.get("/healthz")
@@ -98,8 +96,8 @@ def served(database: Database, tmp_path: Path) -> Iterator[Served]:
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_for(lambda: healthy(port), 90, "the gateway")
-        wait_for(lambda: _every_worker_serving(base, port), 90, "every worker to take connections")
+        wait_for(lambda: healthy(port), 180, "the gateway")
+        wait_for(lambda: _every_worker_serving(base, port), 180, "every worker to take connections")
         yield Served(database, port, (officer, office), agency, officers, process)
     finally:
         if process.poll() is None:
