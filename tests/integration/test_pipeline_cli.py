@@ -89,13 +89,20 @@ def test_a_kafka_process_does_not_create_topics_it_names_ledger_topics(
 ) -> None:
     env = {**env_of(settings_for), "LEDGER_KAFKA_TOPIC_PREFIX": "none." + settings_for.kafka_group}
 
+    assert_refused_naming_ledger_topics(settings_for, command, env)
+
+
+def assert_refused_naming_ledger_topics(
+    settings: Settings, command: list[str], env: dict[str, str]
+) -> None:
+    """``command`` stops in one line naming ``ledger topics`` (exit 2), having created none."""
     result = runner.invoke(app, command, env=env)
 
     assert result.exit_code == 2, result.output
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "create them with `ledger topics`" in lines[0]
-    assert settings_for.kafka_bootstrap
-    assert partition_counts(settings_for.kafka_bootstrap, env["LEDGER_KAFKA_TOPIC_PREFIX"]) == {}
+    assert settings.kafka_bootstrap
+    assert partition_counts(settings.kafka_bootstrap, env["LEDGER_KAFKA_TOPIC_PREFIX"]) == {}
 
 
 @pytest.mark.parametrize("command", [["checkpointer"], ["audit", "checkpoint"]])
@@ -110,13 +117,7 @@ def test_the_checkpointer_does_not_create_its_topic_it_names_ledger_topics(
         "LEDGER_SIGNING_KEY_FILE": str(key),
     }
 
-    result = runner.invoke(app, command, env=env)
-
-    assert result.exit_code == 2, result.output
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and "create them with `ledger topics`" in lines[0]
-    assert settings_for.kafka_bootstrap
-    assert partition_counts(settings_for.kafka_bootstrap, env["LEDGER_KAFKA_TOPIC_PREFIX"]) == {}
+    assert_refused_naming_ledger_topics(settings_for, command, env)
 
 
 def test_ledger_rebuild_while_ledger_project_runs_keeps_the_views_exact(
