@@ -45,7 +45,7 @@ from infra.integrity.proofs import ConsistencyProofDoc, InclusionProofDoc
 from infra.integrity.signing import Signer
 from infra.integrity.wiring import SigningKeyMissingError, signer_from_settings
 from infra.privacy.sealing import SealTampered
-from infra.privacy.unopened import unopened_record
+from infra.privacy.unopened import not_readable_by
 
 API = "/api/v1/audit"
 READERS = frozenset({Role.AUDITOR, Role.SUPERVISOR, Role.AGENCY_OFFICER, Role.PARTNER})
@@ -169,8 +169,7 @@ def case_file(
         raise ProblemError(404, "not-yet", "Not found at that point", str(error)) from None
     except UnreadableEvent as error:
         # Not yours to read stays the answer whatever happened to the record's events.
-        record = unopened_record(ledger, ident)
-        if record is not None and not record.readable_by(actor):
+        if not_readable_by(ledger, ident, actor):
             raise _forbidden(kind) from None
         raise unreadable_problem(error) from None
     if not replayed.aggregate.readable_by(actor):

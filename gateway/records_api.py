@@ -22,7 +22,7 @@ from gateway.http import caller, ledger_of, require_role
 from gateway.problems import ProblemError
 from infra.integrity import service
 from infra.privacy.sealing import ERASED_NAME, SealTampered, persons_in
-from infra.privacy.unopened import unopened_record
+from infra.privacy.unopened import not_readable_by
 
 API = "/api/v1"
 READERS = frozenset({Role.SUPERVISOR, Role.AUDITOR, Role.AGENCY_OFFICER, Role.PARTNER})
@@ -63,8 +63,12 @@ def load_readable(request: Request, cls: type[Aggregate], raw_id: str) -> Aggreg
     if not isinstance(aggregate, cls):
         raise NotFound(cls.KIND, ident)
     if not aggregate.readable_by(actor):
-        raise ProblemError(403, "forbidden", "Forbidden", f"this {cls.KIND} is not yours to read")
+        raise _not_yours(cls)
     return aggregate
+
+
+def _not_yours(cls: type[Aggregate]) -> ProblemError:
+    return ProblemError(403, "forbidden", "Forbidden", f"this {cls.KIND} is not yours to read")
 
 
 def tampered(request: Request, cls: type[Aggregate]) -> ProblemError:
@@ -72,9 +76,8 @@ def tampered(request: Request, cls: type[Aggregate]) -> ProblemError:
     repository does not say which one: replaying the history finds it) — or, to a caller who
     may not read the record, the "forbidden" an intact record would get."""
     ident = UUID(request.path_params["id"])
-    record = unopened_record(ledger_of(request), ident)
-    if record is not None and not record.readable_by(caller(request)):
-        return ProblemError(403, "forbidden", "Forbidden", f"this {cls.KIND} is not yours to read")
+    if not_readable_by(ledger_of(request), ident, caller(request)):
+        return _not_yours(cls)
     try:
         service.load_history(ledger_of(request), cls.KIND, ident)
     except UnreadableEvent as error:

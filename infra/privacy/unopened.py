@@ -16,6 +16,7 @@ from uuid import UUID
 import orjson
 from eventsourcing.utils import resolve_topic
 
+from domain.actors import Actor
 from domain.base import Aggregate
 from infra.integrity.wiring import recorder_of
 from infra.privacy.sealing import ERASED, is_sealed, map_persons
@@ -34,6 +35,13 @@ def unopened_record(ledger: SupervisionLedger, ident: UUID) -> Aggregate | None:
         )
         aggregate = event.mutate(aggregate)
     return aggregate if isinstance(aggregate, Aggregate) else None
+
+
+def not_readable_by(ledger: SupervisionLedger, ident: UUID, actor: Actor) -> bool:
+    """Whether the record ``ident`` exists and is not ``actor``'s to read, decided without
+    opening anyone's personal data (what a reader of a record that will not load is told)."""
+    record = unopened_record(ledger, ident)
+    return record is not None and not record.readable_by(actor)
 
 
 def _erased_if_sealed(person: dict[str, Any]) -> dict[str, Any]:
