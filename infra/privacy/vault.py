@@ -212,9 +212,11 @@ class KeyVault:
 
     def key(self, key_id: bytes) -> DataKey | None:
         """The data key ``key_id``, or ``None`` once it was destroyed."""
-        row = self._run(
+        row = self._run(  # prepared: every sealed person a replay opens asks it
             lambda conn: conn.execute(
-                "SELECT data_key FROM privacy_subject_keys WHERE key_id = %s", (key_id,)
+                "SELECT data_key FROM privacy_subject_keys WHERE key_id = %s",
+                (key_id,),
+                prepare=True,
             ).fetchone()
         )
         return None if row is None else DataKey(key_id, bytes(row[0]))
