@@ -16,6 +16,7 @@ persons in the clear and refuses to read sealed ones.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any, cast
 from uuid import UUID
 
@@ -26,7 +27,7 @@ from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel
 
 import infra.privacy.erasure  # noqa: F401 - erasure records are events the mapper reads too
-from infra.privacy.sealing import PERSON_MARK, is_sealed, persons_in
+from infra.privacy.sealing import PERSON_MARK, DataKey, is_sealed, persons_in
 from infra.privacy.vault import KeyVault, SealingCipher
 
 log = logging.getLogger(__name__)
@@ -66,13 +67,17 @@ class PydanticMapper(Mapper[UUID]):
             state=orjson.dumps(state, option=orjson.OPT_SORT_KEYS),
         )
 
-    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+    def to_domain_event(
+        self, stored_event: StoredEvent, known_keys: Mapping[bytes, DataKey] | None = None
+    ) -> DomainEventProtocol[UUID]:
+        """The event of ``stored_event``; ``known_keys``: keys read from the vault with it (see
+        ``KeyVault.open_person``)."""
         cls = resolve_topic(stored_event.topic)
         state: dict[str, Any] = orjson.loads(stored_event.state)
         if PERSON_MARK not in stored_event.state:
             pass  # no individual in it: nothing to open (most events; a scan in C is cheap)
         elif self.vault is not None:
-            state = self.vault.open_state(state)
+            state = self.vault.open_state(state, known_keys)
         elif any(is_sealed(person) for person in persons_in(state)):
             raise RuntimeError(
                 f"event {stored_event.originator_id}:{stored_event.originator_version} holds "

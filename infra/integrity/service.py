@@ -12,12 +12,14 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 from uuid import UUID
 
 import orjson
 import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from eventsourcing.persistence import StoredEvent
 
 from domain.application import SupervisionLedger
 from domain.audit.history import PersonFilter, Replayed, StoredRow, aggregate_kinds, replay
@@ -44,6 +46,7 @@ from infra.integrity.store import (
 )
 from infra.integrity.verify import Report, verify
 from infra.integrity.wiring import pooled_connection, recorder_of, tables_of
+from infra.mapper import PydanticMapper
 
 
 class ProofUnavailableError(LookupError):
@@ -93,13 +96,22 @@ def load_history(
     cls = aggregate_kinds().get(kind)
     if cls is None:
         raise NotFound("kind of record", kind)
-    rows = recorder_of(ledger).select_history(ident)
+    recorder = recorder_of(ledger)
+    mapper = ledger.mapper
+    decode: Callable[[StoredEvent], Any] = mapper.to_domain_event
+    if isinstance(mapper, PydanticMapper) and mapper.vault is not None:
+        mapper.vault.ensure_tables()
+        rows, keys = recorder.select_history_keyed(ident)  # a person's key without a query
+        if keys:
+            decode = partial(mapper.to_domain_event, known_keys=keys)
+    else:
+        rows = recorder.select_history(ident)
     topic: str = getattr(cls, "TOPIC", cls.__qualname__)
     if not rows or not rows[0].topic.startswith(f"{topic}."):
         raise NotFound(kind, ident)
     return replay(
         rows,
-        ledger.mapper.to_domain_event,
+        decode,
         chain=chain_hash,
         version=version,
         as_of=as_of,

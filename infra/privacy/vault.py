@@ -285,11 +285,21 @@ class KeyVault:
         subject = self.subject_of(person)
         return sealing.seal(person, subject, self.key_for(subject))
 
-    def open_person(self, value: dict[str, Any]) -> dict[str, Any]:
-        """The person in a stored ``person`` value: sealed (opened, or :data:`ERASED`) or plain."""
+    def open_person(
+        self, value: dict[str, Any], known: Mapping[bytes, DataKey] | None = None
+    ) -> dict[str, Any]:
+        """The person in a stored ``person`` value: sealed (opened, or :data:`ERASED`) or plain.
+
+        ``known``: keys read a moment ago with the events (``LedgerRecorder.select_history``
+        with keys); a key not among them is asked of the vault by its id, which alone decides
+        that it was destroyed.
+        """
         if not sealing.is_sealed(value):
             return value  # written before sealing was configured
-        key = self.key(sealing.sealed_key_id(value))
+        key_id = sealing.sealed_key_id(value)
+        key = known.get(key_id) if known else None
+        if key is None:
+            key = self.key(key_id)
         if key is None:
             return dict(ERASED)
         return sealing.unseal(value, key)
@@ -298,9 +308,17 @@ class KeyVault:
         sealed: dict[str, Any] = sealing.map_persons(state, self.seal_person)
         return sealed
 
-    def open_state(self, state: dict[str, Any]) -> dict[str, Any]:
-        opened: dict[str, Any] = sealing.map_persons(state, self.open_person)
+    def open_state(
+        self, state: dict[str, Any], known: Mapping[bytes, DataKey] | None = None
+    ) -> dict[str, Any]:
+        opened: dict[str, Any] = sealing.map_persons(
+            state, lambda value: self.open_person(value, known)
+        )
         return opened
+
+    def ensure_tables(self) -> None:
+        """The vault's tables exist (made with its first connection; no round trip after)."""
+        self._run(lambda conn: None)
 
 
 class SealingCipher(Cipher):

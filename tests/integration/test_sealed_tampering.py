@@ -5,8 +5,9 @@ the event's position — not a traceback."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import cast
 from uuid import UUID
 
 import orjson
@@ -16,8 +17,12 @@ from typer.testing import CliRunner
 from domain.application import SupervisionLedger
 from domain.registry.agency import Agency
 from gateway.cli import app as cli
+from infra.mapper import PydanticMapper
 from infra.postgres import Database
+from infra.privacy.sealing import ERASED, DataKey
+from infra.privacy.subjects import new_subject_id
 from infra.settings import Settings
+from tests.builders_cases import CITIZEN
 from tests.conftest import Clients
 from tests.e2e.test_registry_api import assert_problem
 from tests.integration.test_erasure import EVENTS, SEALED_ENV, given_citizen_case, sealed
@@ -33,9 +38,11 @@ def web(sealed: SupervisionLedger, tmp_path: Path) -> Iterator[Clients]:
     made.app.state.committer.close()
 
 
-def tamper_with_the_sealed_person(database: Database, case_id: UUID) -> int:
-    """Flip one byte of the case's first event's ciphertext, as an intruder with SQL would;
-    the event's position."""
+def tamper_with_the_sealed_person(
+    database: Database, case_id: UUID, change: Callable[[dict[str, str]], None] | None = None
+) -> int:
+    """Flip one byte of the case's first event's ciphertext (or ``change`` its sealed person
+    otherwise), as an intruder with SQL would; the event's position."""
     with as_superuser(database) as conn:
         position, raw = conn.execute(
             f"SELECT notification_id, state FROM {EVENTS} "  # noqa: S608 - a constant
@@ -43,9 +50,12 @@ def tamper_with_the_sealed_person(database: Database, case_id: UUID) -> int:
             (case_id,),
         ).fetchone() or (0, b"")
         state = orjson.loads(bytes(raw))
-        blob = bytearray(base64.b64decode(state["person"]["sealed"]))
-        blob[-1] ^= 0x01
-        state["person"]["sealed"] = base64.b64encode(bytes(blob)).decode()
+        if change is None:
+            blob = bytearray(base64.b64decode(state["person"]["sealed"]))
+            blob[-1] ^= 0x01
+            state["person"]["sealed"] = base64.b64encode(bytes(blob)).decode()
+        else:
+            change(state["person"])
         conn.execute(
             f"UPDATE {EVENTS} SET state = %s WHERE notification_id = %s",  # noqa: S608
             (orjson.dumps(state), position),
@@ -69,6 +79,54 @@ def test_history_and_record_reads_name_the_tampered_event(
     record = web.office.get(f"/api/v1/penalty-cases/{case_id}")
     body = assert_problem(record, 409, "sealed-value-tampered")
     assert body["position"] == position
+
+
+def test_a_sealed_value_moved_under_another_subject_is_refused_not_shown_erased(
+    sealed: SupervisionLedger, web: Clients, database: Database
+) -> None:
+    # The replay reads each person's key with the events, found by the subject the row names.
+    # Moved under another subject, the row finds that subject's key, not its own: its own is
+    # then asked of the vault by its id, and the ciphertext, bound to its true subject, does
+    # not open. Reading "not among the keys found" as "erased" would hide the tampering.
+    case_id = given_citizen_case(sealed)
+    vault = cast(PydanticMapper, sealed.mapper).vault
+    assert vault is not None
+    someone_else = new_subject_id()
+    vault.key_for(someone_else)
+
+    def rename(person: dict[str, str]) -> None:
+        person["subject"] = someone_else
+
+    position = tamper_with_the_sealed_person(database, case_id, rename)
+
+    response = web.auditor.get(f"/api/v1/audit/penalty-case/{case_id}/history")
+    body = assert_problem(response, 409, "sealed-value-tampered")
+    assert body["position"] == position
+
+
+def test_a_replay_opens_its_people_with_keys_read_beside_its_events(
+    sealed: SupervisionLedger, web: Clients, database: Database
+) -> None:
+    case_id = given_citizen_case(sealed)
+    vault = cast(PydanticMapper, sealed.mapper).vault
+    assert vault is not None
+    asked: list[bytes] = []
+    key_by_id = vault.key
+
+    def counted(key_id: bytes) -> DataKey | None:
+        asked.append(key_id)
+        return key_by_id(key_id)
+
+    vault.key = counted  # type: ignore[method-assign]
+    history = web.auditor.get(f"/api/v1/audit/penalty-case/{case_id}/history").json()
+    assert history["steps"][0]["payload"]["person"]["name"] == CITIZEN.name
+    assert history["state"]["person"]["id_number"] == CITIZEN.id_number
+    assert asked == []  # no query of its own per person
+    with as_superuser(database) as conn:
+        conn.execute("DELETE FROM privacy_subject_keys")  # as an erasure does, elsewhere
+    history = web.auditor.get(f"/api/v1/audit/penalty-case/{case_id}/history").json()
+    assert history["state"]["person"] == ERASED  # no key kept from the read before
+    assert len(asked) == 1  # the key not found beside the events: the vault decides
 
 
 def test_a_caller_who_may_not_read_the_record_learns_nothing_of_the_tampering(
