@@ -13,6 +13,7 @@ import pytest
 from consumers.checkpointer import Checkpointer
 from domain.application import SupervisionLedger
 from domain.audit.trail import AuditTrail
+from gateway import audit_api
 from infra.integrity.proofs import check
 from infra.integrity.signing import load_public_key
 from infra.integrity.wiring import checkpointer_for
@@ -150,6 +151,28 @@ def test_every_read_is_recorded_and_the_trail_itself_replays(
     assert_problem(
         clients.officer_of(uuid4()).get(history_url(trail_id, "audit-trail")), 403, "forbidden"
     )
+
+
+def test_a_refused_read_is_not_recorded_and_a_read_that_cannot_be_recorded_shows_nothing(
+    clients: Clients, database: Database, case: UUID, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The trail is written while the steps are worked out, once the record proved readable.
+    assert_problem(clients.officer_of(uuid4()).get(history_url(case)), 403, "forbidden")
+    assert_problem(clients.partner("tangshan").get(history_url(case)), 403, "forbidden")
+    recorded = (
+        "SELECT count(*) FROM supervisionledger_events WHERE topic = 'AuditTrail.HistoryRead'"
+    )
+    assert rows(database, recorded) == [(0,)]
+
+    def unavailable(*_: object, **__: object) -> UUID:
+        raise RuntimeError("the audit trail is unavailable")
+
+    monkeypatch.setattr(audit_api, "record_read", unavailable)
+    with pytest.raises(RuntimeError, match="audit trail is unavailable"):
+        clients.auditor.get(history_url(case))  # an error, not the case file
+    monkeypatch.undo()
+    assert clients.auditor.get(history_url(case)).status_code == 200
+    assert rows(database, recorded) == [(1,)]
 
 
 def _today_and_yesterday() -> list[date]:
