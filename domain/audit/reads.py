@@ -3,11 +3,13 @@ channel (the trail is ``domain.audit.trail``)."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
+from weakref import WeakKeyDictionary
 
 from eventsourcing.persistence import IntegrityError
 
@@ -115,6 +117,24 @@ def record_proof_read(
     )
 
 
+_WRITTEN: WeakKeyDictionary[SupervisionLedger, dict[UUID, int]] = WeakKeyDictionary()
+"""Per ledger, the version this process last wrote to each trail. A read is then recorded in
+one round trip instead of two: the next version is known, and if another process (or thread)
+wrote it first, the insert is refused (the version is unique) and the trail is read again. A
+memory ahead of the trail (its last event gone) cannot open a gap either: the store refuses a
+version that follows no chained version, with the same error."""
+_WRITTEN_LOCK = threading.Lock()
+_KEPT = 10_000  # trails remembered per ledger (a principal's trail is of one day)
+
+
+def _written(ledger: SupervisionLedger) -> dict[UUID, int]:
+    with _WRITTEN_LOCK:
+        found = _WRITTEN.get(ledger)
+        if found is None or len(found) > _KEPT:
+            found = _WRITTEN[ledger] = {}
+        return found
+
+
 def _append(
     ledger: SupervisionLedger,
     actor: Actor,
@@ -131,17 +151,24 @@ def _append(
         agency_id=actor.agency_id,
         correlation_id=correlation_id or str(uuid.uuid4()),
     )
+    written = _written(ledger)
     with recording_as(meta):
         for _ in range(ATTEMPTS):
-            last = ledger.recorder.select_events(trail_id, desc=True, limit=1)
+            last = written.get(trail_id)
+            if last is None:
+                found = ledger.recorder.select_events(trail_id, desc=True, limit=1)
+                last = found[0].originator_version if found else 0
             try:
                 if last:
-                    ledger.save(next_event(trail_id, last[0].originator_version + 1))
+                    ledger.save(next_event(trail_id, last + 1))
+                    written[trail_id] = last + 1
                 else:
                     trail = AuditTrail(principal=actor.principal, day=day)
                     first_read(trail)
                     ledger.save(trail)
+                    written[trail_id] = trail.version
             except IntegrityError:
-                continue  # another read of this principal took the version: read it again
+                written.pop(trail_id, None)  # another writer took the version: read it again
+                continue
             return trail_id
     raise ConcurrencyConflict("the audit trail kept changing; the read was not recorded")

@@ -4,7 +4,8 @@ chain of each record is rechecked on the way, and every read lands in the reader
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from contextlib import closing
+from datetime import date, timedelta
 from uuid import UUID
 
 import pytest
@@ -18,6 +19,7 @@ from domain.cases import commands as cc
 from domain.values import local_date
 from infra.integrity.service import load_history
 from infra.postgres import Database
+from infra.wiring import open_ledger
 from tests.builders_cases import given_decided_case, given_team
 from tests.integrity_helpers import as_superuser, given_history, rows
 
@@ -164,6 +166,40 @@ def test_simultaneous_reads_by_one_auditor_are_all_recorded(
         database,
         "SELECT count(*) FROM supervisionledger_events WHERE topic = 'AuditTrail.HistoryRead'",
     ) == [(6,)]
+
+
+def test_two_processes_recording_one_auditor_s_reads_take_turns_without_a_gap(
+    ledger: SupervisionLedger, database: Database, case: UUID
+) -> None:
+    # Each ledger remembers the version it last wrote to the trail; the other one's writes
+    # make that memory stale, and the refused insert sends it back to read the trail.
+    with closing(open_ledger(database, pool_size=2)) as other:
+        for n, who in enumerate([ledger, other, other, ledger, ledger, other, ledger]):
+            record_read(
+                who,
+                AUDITOR,
+                record_kind="penalty-case",
+                record_id=case,
+                version=n % 4 + 1,
+                as_of=None,
+                format="json",
+                channel="http",
+            )
+    versions = rows(
+        database,
+        "SELECT originator_version, topic FROM supervisionledger_events "
+        "WHERE topic LIKE 'AuditTrail%%' ORDER BY originator_version",
+    )
+    assert [v for v, _ in versions] == list(range(1, 9))  # opened, then 7 reads, no gap
+    trail = load_history(ledger, "audit-trail", AuditTrail.create_id("auditor-7", _today()))
+    assert [s.payload["version"] for s in trail.history.steps[1:]] == [1, 2, 3, 4, 1, 2, 3]
+    assert trail.history.chain_intact
+
+
+def _today() -> date:
+    from datetime import UTC, datetime
+
+    return local_date(datetime.now(UTC))
 
 
 def test_an_officer_replays_with_its_trainings(ledger: SupervisionLedger) -> None:
