@@ -21,6 +21,7 @@ from infra.mapper import PydanticMapper
 from infra.postgres import Database
 from infra.privacy.sealing import ERASED, DataKey
 from infra.privacy.subjects import new_subject_id
+from infra.privacy.vault import KeyVault
 from infra.settings import Settings
 from tests.builders_cases import CITIZEN
 from tests.conftest import Clients
@@ -36,6 +37,12 @@ def web(sealed: SupervisionLedger, tmp_path: Path) -> Iterator[Clients]:
     made = Clients(sealed, Settings(data_dir=tmp_path))
     yield made
     made.app.state.committer.close()
+
+
+def vault_of(ledger: SupervisionLedger) -> KeyVault:
+    vault = cast(PydanticMapper, ledger.mapper).vault
+    assert vault is not None
+    return vault
 
 
 def tamper_with_the_sealed_person(
@@ -64,6 +71,13 @@ def tamper_with_the_sealed_person(
     return int(position)
 
 
+def assert_tampered_at(response: object, position: int) -> dict[str, object]:
+    """A 409 ``sealed-value-tampered`` naming the event at ``position``; its body."""
+    body = assert_problem(response, 409, "sealed-value-tampered")
+    assert body["position"] == position
+    return body
+
+
 def test_history_and_record_reads_name_the_tampered_event(
     sealed: SupervisionLedger, web: Clients, database: Database
 ) -> None:
@@ -72,13 +86,9 @@ def test_history_and_record_reads_name_the_tampered_event(
     position = tamper_with_the_sealed_person(database, case_id)
 
     response = web.auditor.get(f"/api/v1/audit/penalty-case/{case_id}/history")
-    body = assert_problem(response, 409, "sealed-value-tampered")
-    assert body["position"] == position
+    body = assert_tampered_at(response, position)
     assert f"position {position}" in str(body["detail"])
-
-    record = web.office.get(f"/api/v1/penalty-cases/{case_id}")
-    body = assert_problem(record, 409, "sealed-value-tampered")
-    assert body["position"] == position
+    assert_tampered_at(web.office.get(f"/api/v1/penalty-cases/{case_id}"), position)
 
 
 def test_a_sealed_value_moved_under_another_subject_is_refused_not_shown_erased(
@@ -88,28 +98,23 @@ def test_a_sealed_value_moved_under_another_subject_is_refused_not_shown_erased(
     # Moved under another subject, the row finds that subject's key, not its own: its own is
     # then asked of the vault by its id, and the ciphertext, bound to its true subject, does
     # not open. Reading "not among the keys found" as "erased" would hide the tampering.
-    case_id = given_citizen_case(sealed)
-    vault = cast(PydanticMapper, sealed.mapper).vault
-    assert vault is not None
     someone_else = new_subject_id()
-    vault.key_for(someone_else)
+    vault_of(sealed).key_for(someone_else)  # a subject with a key of its own
+    case_id = given_citizen_case(sealed)
 
     def rename(person: dict[str, str]) -> None:
         person["subject"] = someone_else
 
     position = tamper_with_the_sealed_person(database, case_id, rename)
 
-    response = web.auditor.get(f"/api/v1/audit/penalty-case/{case_id}/history")
-    body = assert_problem(response, 409, "sealed-value-tampered")
-    assert body["position"] == position
+    assert_tampered_at(web.auditor.get(f"/api/v1/audit/penalty-case/{case_id}/history"), position)
 
 
 def test_a_replay_opens_its_people_with_keys_read_beside_its_events(
     sealed: SupervisionLedger, web: Clients, database: Database
 ) -> None:
     case_id = given_citizen_case(sealed)
-    vault = cast(PydanticMapper, sealed.mapper).vault
-    assert vault is not None
+    vault = vault_of(sealed)
     asked: list[bytes] = []
     key_by_id = vault.key
 
