@@ -247,7 +247,7 @@ class KeyVault:
         record and the keys, which :func:`infra.privacy.erasure.erase` finishes next time).
         Afterwards the table is rewritten so no dead copy of a key stays in its file.
         """
-        self._run(lambda conn: None)  # the tables exist
+        self.ensure_tables()
         with psycopg.connect(self.url, autocommit=True) as conn:
             with conn.transaction():
                 rows = conn.execute(
@@ -263,7 +263,7 @@ class KeyVault:
     def destroy_keys(self, subject: str, key_ids: list[bytes]) -> int:
         """Delete these keys of ``subject`` and its lookup rows if they still exist
         (finishing an interrupted erasure); how many keys were deleted."""
-        self._run(lambda conn: None)  # the tables exist
+        self.ensure_tables()
         with psycopg.connect(self.url, autocommit=True) as conn:
             deleted = 0
             if key_ids:
@@ -290,9 +290,9 @@ class KeyVault:
     ) -> dict[str, Any]:
         """The person in a stored ``person`` value: sealed (opened, or :data:`ERASED`) or plain.
 
-        ``known``: keys read a moment ago with the events (``LedgerRecorder.select_history``
-        with keys); a key not among them is asked of the vault by its id, which alone decides
-        that it was destroyed.
+        ``known``: keys read a moment ago with the events
+        (``LedgerRecorder.select_history_keyed``); a key not among them is asked of the vault
+        by its id, which alone decides that it was destroyed.
         """
         if not sealing.is_sealed(value):
             return value  # written before sealing was configured

@@ -156,7 +156,7 @@ def test_every_read_is_recorded_and_the_trail_itself_replays(
 def test_a_refused_read_is_not_recorded_and_a_read_that_cannot_be_recorded_shows_nothing(
     clients: Clients, database: Database, case: UUID, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The trail is written while the steps are worked out, once the record proved readable.
+    # A read is recorded once the record proved the reader's, and before the answer leaves.
     assert_problem(clients.officer_of(uuid4()).get(history_url(case)), 403, "forbidden")
     assert_problem(clients.partner("tangshan").get(history_url(case)), 403, "forbidden")
     recorded = (
