@@ -11,6 +11,7 @@ import psycopg
 from kafka import KafkaConsumer, TopicPartition
 from psycopg import sql
 
+from consumers.projector import KafkaProjector
 from consumers.topics import LEDGER_TOPICS
 from infra.bench.load import write_events as write_events  # re-exported for the tests
 from infra.ledger_process import ledger_process as ledger_process  # re-exported for the tests
@@ -104,15 +105,39 @@ def views_equal_the_log(database: Database) -> bool:
     return as_folded(database) == folded_log(database)
 
 
+def ledger_partitions(settings: Settings) -> list[TopicPartition]:
+    """Every partition of the ledger's topics under this prefix."""
+    return [
+        TopicPartition(settings.kafka_topic_prefix + spec.name, p)
+        for spec in LEDGER_TOPICS
+        for p in range(spec.partitions)
+    ]
+
+
+def project_to_the_end(projector: KafkaProjector, settings: Settings, timeout: float) -> None:
+    """Run the projector until it has applied every record its topics hold now.
+
+    The views are compared with the log once, afterwards: comparing after every batch folds the
+    whole log each time, and on a busy machine that alone outlasted the time allowed.
+    """
+    partitions = ledger_partitions(settings)
+
+    def applied_everything() -> bool:
+        projector.poll_once()
+        consumer = projector.consumer
+        if projector.in_flight is not None or set(consumer.assignment()) != set(partitions):
+            return False  # a batch still being written, or the group not yet joined
+        ends = consumer.end_offsets(partitions)
+        return all(consumer.position(tp) >= ends[tp] for tp in partitions)
+
+    wait_for(applied_everything, timeout, "the projector to apply every record")
+
+
 def read_all(settings: Settings, expected: int, timeout: float = 60.0) -> list[Any]:
     """Every record of the ledger's topics, from the beginning (no consumer group)."""
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False)
     try:
-        partitions = [
-            TopicPartition(settings.kafka_topic_prefix + spec.name, p)
-            for spec in LEDGER_TOPICS
-            for p in range(spec.partitions)
-        ]
+        partitions = ledger_partitions(settings)
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
         ends = consumer.end_offsets(partitions)

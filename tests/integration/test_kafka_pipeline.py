@@ -36,6 +36,7 @@ from tests.pipeline import (
     env_of,
     last_position,
     ledger_process,
+    project_to_the_end,
     query,
     read_all,
     relayed_position,
@@ -235,11 +236,8 @@ def test_relay_killed_mid_stream_resumes_without_loss_and_duplicates_are_absorbe
 
     projector = kafka_projector_for(database, settings_for)
     try:
-        wait_for(
-            lambda: projector.poll_once() >= 0 and views_equal_the_log(database),
-            60,
-            "every view to equal the fold of the store",
-        )
+        project_to_the_end(projector, settings_for, 120)
+        assert views_equal_the_log(database)
     finally:
         projector.close()
 
@@ -402,11 +400,8 @@ def test_rebuild_from_zero_equals_the_live_kafka_projection(
     relay.relay_available()
     projector = kafka_projector_for(database, settings_for)
     try:
-        wait_for(
-            lambda: projector.poll_once() >= 0 and views_equal_the_log(database),
-            60,
-            "the live projection",
-        )
+        project_to_the_end(projector, settings_for, 60)
+        assert views_equal_the_log(database)
         live = snapshot_views(database)
         log = event_log(ledger, database)
         rebuild(log, projector.store, all_projections())
@@ -416,10 +411,7 @@ def test_rebuild_from_zero_equals_the_live_kafka_projection(
         # After a rebuild the consumer reads its topics from the start again: nothing doubles.
         write_events(ledger, 50, tag="after")
         relay.relay_available()
-        wait_for(
-            lambda: projector.poll_once() >= 0 and views_equal_the_log(database),
-            60,
-            "the projection after the rebuild",
-        )
+        project_to_the_end(projector, settings_for, 60)
+        assert views_equal_the_log(database)
     finally:
         projector.close()
