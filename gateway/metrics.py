@@ -368,10 +368,11 @@ class LedgerCollector(Collector):
         prefix, partitions = projection_lag.topic_layout(
             key for positions in kafka.values() for key in positions
         )
+        tails = projection_lag.tail_by_partition(tail, prefix, partitions)
         now = float(_rows(conn, "SELECT extract(epoch FROM clock_timestamp())")[0][0])
         lags = {}
         for name, positions in kafka.items():
-            found = projection_lag.kafka_lag(tail, positions, floors[name], prefix, partitions)
+            found = projection_lag.kafka_lag(tails, positions, floors[name])
             age = 0.0 if found.oldest_at is None else max(0.0, now - found.oldest_at)
             lags[name] = (found.events, age)
         return lags

