@@ -184,8 +184,9 @@ class Relay:
         A batch's position is saved only once the broker acknowledged all of it. The producer
         is not left idle for that: the next batch is read from the log while a batch is sent,
         and a batch's answers are awaited once the batch after it is handed over (flushing
-        every batch left the producer with nothing to send while the last answers came: 5 to 10 %
-        of the relay's pace). Only the last batch is flushed."""
+        every batch left the producer with nothing to send while the last answers came: one
+        relay in process, alternated 8 times, went 5.6 % faster). Only the last batch is
+        flushed."""
         after = self.position()
         total = 0
         handed: tuple[list[Any], int] | None = None  # the batch before: futures, last position

@@ -102,7 +102,7 @@ def views_equal_the_log(database: Database) -> bool:
     """Whether every view table equals the fold of the whole log (none yet: not equal).
 
     The tally by topic is compared first: views that equal the fold count every event of the
-    log in ``events_daily``, so a tally short of the log's is a cheap "not yet". Tests call
+    log in ``events_daily``, so a tally unlike the log's is a cheap "not yet". Tests call
     this in loops while projector processes catch up, and folding the whole log each time
     took the cores those processes need (seconds a check on a busy machine).
     """
