@@ -53,9 +53,13 @@ class Lag:
     """When the oldest event not applied was written (None: none is)."""
 
 
-def kafka_sources(sources: Mapping[str, int]) -> dict[tuple[str, int], int]:
+Partition = tuple[str, int]
+"""A Kafka topic and one of its partitions."""
+
+
+def kafka_sources(sources: Mapping[str, int]) -> dict[Partition, int]:
     """The ``<topic>:<partition>`` positions among a projection's sources."""
-    found: dict[tuple[str, int], int] = {}
+    found: dict[Partition, int] = {}
     for source, position in sources.items():
         topic, colon, partition = source.rpartition(":")
         if colon and partition.isdigit():
@@ -63,7 +67,7 @@ def kafka_sources(sources: Mapping[str, int]) -> dict[tuple[str, int], int]:
     return found
 
 
-def topic_layout(partitions_seen: Iterable[tuple[str, int]]) -> tuple[str, dict[str, int]]:
+def topic_layout(partitions_seen: Iterable[Partition]) -> tuple[str, dict[str, int]]:
     """The topic prefix in use and each ledger topic's partition count, from the partitions the
     projections have read (a topic grown beyond its declared count counts as grown)."""
     seen = list(partitions_seen)
@@ -78,9 +82,6 @@ def topic_layout(partitions_seen: Iterable[tuple[str, int]]) -> tuple[str, dict[
         if topic in counts:
             counts[topic] = max(counts[topic], partition + 1)
     return prefix, counts
-
-
-Partition = tuple[str, int]
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from consumers.partitioner import key_hash
 from gateway.projection_lag import (
     Lag,
+    Partition,
     Tail,
     kafka_lag,
     kafka_sources,
@@ -46,7 +47,7 @@ def partition_of_id(aggregate_id: UUID) -> int:
     return key_hash(str(aggregate_id).encode()) % LAYOUT[OFFICERS]
 
 
-def lag_by_definition(tail: list[Tail], positions: dict[tuple[str, int], int], floor: int) -> Lag:
+def lag_by_definition(tail: list[Tail], positions: dict[Partition, int], floor: int) -> Lag:
     """The lag as its definition reads: every event after its partition's position (or the
     floor), one by one."""
     behind = [
