@@ -28,11 +28,11 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 
 from domain.actors import Actor, Role
 from domain.application import SupervisionLedger
-from domain.audit.case_file import CaseFile, to_html, to_markdown
+from domain.audit.case_file import CaseFile, ExportedCase, to_html, to_markdown
 from domain.audit.history import NothingAsOf, UnreadableEvent, withhold_personal
 from domain.audit.reads import record_proof_read, record_read
 from domain.values import DISTRICT_ZONE
@@ -150,7 +150,7 @@ def case_file(
     *,
     channel: str,
     correlation: str | None = None,
-) -> CaseFile:
+) -> ExportedCase:
     """The record's case file for ``actor``, the read recorded (shared by HTTP and CLI)."""
     as_of = query.as_of
     if as_of is not None and as_of.tzinfo is None:
@@ -174,22 +174,19 @@ def case_file(
         raise unreadable_problem(error) from None
     if not replayed.aggregate.readable_by(actor):
         raise _forbidden(kind)
-    history = replayed.history
     trail = record_read(
         ledger,
         actor,
         record_kind=kind,
         record_id=ident,
-        version=history.version,
+        version=replayed.data["version"],
         as_of=as_of,
         format=query.format,
         channel=channel,
         correlation_id=correlation,
     )
-    return CaseFile(
-        # The history's own fields as they are (its steps already validated models, which
-        # pydantic takes as they are): a dump would have them all validated a second time.
-        **dict(history),
+    return ExportedCase.of(
+        replayed.data,
         exported_at=datetime.now(DISTRICT_ZONE),
         exported_by=f"{actor.principal} ({actor.role.value})",
         read_recorded_in=trail,
@@ -218,12 +215,12 @@ def unreadable_problem(error: UnreadableEvent) -> ProblemError:
     )
 
 
-def render(case: CaseFile, form: str) -> str:
+def render(case: ExportedCase, form: str) -> bytes:
     if form == "markdown":
-        return to_markdown(case)
+        return to_markdown(case.model).encode()
     if form == "html":
-        return to_html(case)
-    return case.model_dump_json()
+        return to_html(case.model).encode()
+    return case.json()
 
 
 async def history(request: Request) -> Response:
@@ -241,11 +238,7 @@ async def history(request: Request) -> Response:
         channel="http",
         correlation=correlation_id(request),
     )
-    if query.format == "json":
-        return Response(case.model_dump_json(), media_type=MEDIA["json"])
-    if query.format == "html":
-        return HTMLResponse(render(case, "html"))
-    return PlainTextResponse(render(case, "markdown"), media_type=MEDIA["markdown"])
+    return Response(render(case, query.format), media_type=MEDIA[query.format])
 
 
 # Keys and checkpoints ------------------------------------------------------------------------

@@ -104,7 +104,7 @@ def history(
         ) from None
     finally:
         ledger.close()
-    _write(render(case, form), output)
+    _write(render(case, form).decode(), output)
 
 
 # ledger verify -------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import Enum
+from functools import cached_property
 from typing import Annotated, Any, Protocol
 from uuid import UUID
 
@@ -236,20 +237,16 @@ def replay(
         previous_state = current
     if aggregate is None:  # pragma: no cover - rows is not empty
         raise NothingAsOf("the record has no events")
-    # model_validate of plain data, the steps with the rest: pydantic-core builds the nested
-    # models in C, faster than calling the constructors, or ``model_construct`` (Python).
-    history = CaseHistory.model_validate(
-        {
-            "kind": aggregate.KIND,
-            "id": aggregate.id,
-            "version": upto,
-            "latest_version": latest,
-            "as_of": as_of,
-            "state": previous_state,
-            "chain_intact": intact,
-            "steps": steps,
-        }
-    )
+    history = {
+        "kind": aggregate.KIND,
+        "id": aggregate.id,
+        "version": upto,
+        "latest_version": latest,
+        "as_of": as_of,
+        "state": previous_state,
+        "chain_intact": intact,
+        "steps": steps,
+    }
     return Replayed(history, aggregate)
 
 
@@ -268,9 +265,19 @@ def _event_of(row: StoredRow, to_domain_event: Callable[[StoredEvent], Any]) -> 
 
 @dataclass(frozen=True)
 class Replayed:
-    history: CaseHistory
+    data: dict[str, Any]
+    """The history as plain data, in :class:`CaseHistory`'s shape and field order: what the
+    case file's JSON is written from (``domain.audit.case_file.ExportedCase``) without a model
+    built for it."""
     aggregate: Aggregate
     """The record at its latest version."""
+
+    @cached_property
+    def history(self) -> CaseHistory:
+        """The history as its model (built on first use: the JSON export does not need it).
+        ``model_validate`` of the plain data: pydantic-core builds the nested models in C,
+        faster than calling the constructors, or ``model_construct`` (Python)."""
+        return CaseHistory.model_validate(self.data)
 
 
 def aggregate_kinds() -> dict[str, type[Aggregate]]:

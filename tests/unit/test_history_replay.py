@@ -10,12 +10,15 @@ from uuid import UUID, uuid4
 
 import pytest
 from eventsourcing.persistence import JSONTranscoder, StoredEvent
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.actors import Role
-from domain.audit.case_file import CaseFile, to_html, to_markdown
+from domain.audit.case_file import CaseFile, ExportedCase, to_html, to_markdown
 from domain.audit.history import (
     CaseHistory,
     NothingAsOf,
+    PersonFilter,
     StoredRow,
     _changed,
     _state_of,
@@ -26,7 +29,7 @@ from domain.audit.history import (
 )
 from domain.base import Aggregate, EventMeta, recording_as
 from domain.registry.officer import Officer
-from domain.values import RevocationReason
+from domain.values import DISTRICT_ZONE, RevocationReason
 from infra.mapper import PydanticMapper
 
 AGENCY = UUID("11111111-1111-1111-1111-111111111111")
@@ -254,3 +257,92 @@ def test_a_value_changed_in_place_or_an_attribute_gone_is_seen() -> None:
     third, renewed = states.after(cast(Aggregate, record))
     assert third == {"items": [1, 2], "extra": "b"}
     assert _changed(second, third, renewed) == ["extra", "label"]
+
+
+# The case file's JSON: written from the plain data, byte for byte the model's -----------------
+
+
+def exported(data: dict[str, object], moment: datetime) -> ExportedCase:
+    return ExportedCase.of(
+        data, exported_at=moment, exported_by="auditor-1 (auditor)", read_recorded_in=uuid4()
+    )
+
+
+def model_json(case: ExportedCase) -> bytes:
+    return CaseFile.model_validate(case.data).model_dump_json().encode()
+
+
+@pytest.mark.parametrize(
+    ("version", "as_of", "withhold"),
+    [
+        (None, None, None),
+        (2, None, None),
+        (None, datetime(2024, 3, 1, 19, 30, 0, 250, tzinfo=DISTRICT_ZONE), None),
+        (None, None, withhold_personal),
+    ],
+)
+def test_the_case_file_json_is_the_models_json(
+    version: int | None, as_of: datetime | None, withhold: PersonFilter | None
+) -> None:
+    rows = officer_history()
+    mapper = PydanticMapper(JSONTranscoder())
+    replayed = replay(
+        rows, mapper.to_domain_event, chain=intact, version=version, as_of=as_of, withhold=withhold
+    )
+    case = exported(replayed.data, datetime.now(DISTRICT_ZONE))
+    assert case.json() == model_json(case)
+    assert CaseFile.model_validate_json(case.json()) == case.model
+    assert case.model.steps == replayed.history.steps
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+MOMENTS = st.datetimes(
+    min_value=datetime(1970, 1, 2), timezones=st.sampled_from([UTC, DISTRICT_ZONE])
+)
+
+
+@settings(deadline=None, max_examples=200)
+@given(
+    payload=st.dictionaries(st.text(), JSON, max_size=5),
+    state=st.dictionaries(st.text(), JSON, max_size=5),
+    recorded_at=MOMENTS,
+    exported_at=MOMENTS,
+    as_of=st.none() | MOMENTS | st.datetimes(),
+    role=st.text(),
+)
+def test_any_case_file_json_is_the_models_json(
+    payload: dict[str, object],
+    state: dict[str, object],
+    recorded_at: datetime,
+    exported_at: datetime,
+    as_of: datetime | None,
+    role: str,
+) -> None:
+    step = {
+        "version": 1,
+        "position": 7,
+        "event": "Officer.Registered",
+        "recorded_at": recorded_at,
+        "timestamp": recorded_at,
+        "who": {"principal": "p", "role": role, "agency_id": AGENCY, "correlation_id": "c"},
+        "payload": payload,
+        "changed": sorted(state),
+        "state_after": state,
+        "hashes": {"leaf_index": 0, "content_hash": None, "prev_hash": None, "event_hash": "ab"},
+    }
+    data = {
+        "kind": "officer",
+        "id": uuid4(),
+        "version": 1,
+        "latest_version": 1,
+        "as_of": as_of,
+        "state": state,
+        "chain_intact": True,
+        "steps": [step],
+    }
+    case = exported(data, exported_at)
+    assert case.json() == model_json(case)
