@@ -37,7 +37,7 @@ from domain.registry.officer import Officer
 from domain.values import EnforcementDomain
 from gateway.auth import grant_token, save_grants
 from infra.bench.env import BenchEnv, percentile, rate
-from infra.bench.http_load import LoadClient, collector_paused
+from infra.bench.http_load import LoadClient, collector_paused, wait_for_server
 from infra.ports import connections_by_process, free_port
 from infra.postgres import Database
 from infra.wiring import open_ledger
@@ -201,18 +201,6 @@ def run(env: BenchEnv, quick: bool) -> dict[str, float]:
     return figures
 
 
-async def _wait_for_server(port: int) -> None:
-    for _ in range(300):
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            await asyncio.sleep(0.1)
-            continue
-        writer.close()
-        return
-    raise RuntimeError("the gateway did not start")
-
-
 async def _open_on_every_worker(client: LoadClient, port: int, patience: float = 60.0) -> None:
     """The load's connections, spread over all the gateway's workers: the first to start would
     otherwise take every connection made before the others are ready."""
@@ -230,7 +218,7 @@ async def _open_on_every_worker(client: LoadClient, port: int, patience: float =
 async def _drive(
     port: int, token: str, agency: UUID, officers: list[UUID], seconds: float
 ) -> dict[str, float]:
-    await _wait_for_server(port)
+    await wait_for_server(port)
     client = LoadClient("127.0.0.1", port, {"Authorization": f"Bearer {token}"})
     await _open_on_every_worker(client, port)
     try:

@@ -108,6 +108,19 @@ class LoadClient:
         self._idle = asyncio.Queue()
 
 
+async def wait_for_server(port: int) -> None:
+    """Until something listens on ``port`` of loopback (30 s at most)."""
+    for _ in range(300):
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0.1)
+            continue
+        writer.close()
+        return
+    raise RuntimeError("the gateway did not start")
+
+
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """The load client's own garbage collection paused while it measures. A full collection of
