@@ -108,7 +108,7 @@ def read_state(request: Request, cls: type[Aggregate]) -> dict[str, Any]:
             replayed = service.load_history(
                 ledger_of(request), cls.KIND, aggregate.id, withhold=withhold_personal
             )
-            state["state"] = replayed.history.state
+            state["state"] = replayed.data["state"]  # the state as JSON (no model needed)
         state = withhold_personal(state)
     shows_person = actor.role is not Role.PARTNER and any(
         person.get("name") != ERASED_NAME for person in persons_in(state["state"])
