@@ -134,7 +134,7 @@ WARM_UP = 100
 """Rounds run before any is timed: each of the pool's connections prepares its statements on
 first use, and the auditor's trail of the day is opened by the first read. Timed, the cold
 rounds were among the slowest 1 % of a thousand and set the p99 (the recorded read in this
-process: 6.8–9.7 ms without them, 3.4–4.0 ms with them)."""
+process: 6.8 to 9.7 ms without them, 3.4 to 4.0 ms with them)."""
 
 
 def measure_replay(ledger: SupervisionLedger, case: UUID, rounds: int) -> Figures:
