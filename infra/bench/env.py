@@ -8,13 +8,14 @@ and stopped afterwards. Each benchmark gets a fresh database.
 from __future__ import annotations
 
 import gc
+import math
 import shutil
 import statistics
 import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -156,6 +157,28 @@ def percentile(values: Sequence[float], q: float) -> float:
     if len(values) == 1:
         return values[0]
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def histogram_quantile(
+    q: float, before: Mapping[float, float], after: Mapping[float, float]
+) -> float:
+    """The ``q``-quantile (0..1) of what a cumulative histogram counted between two readings
+    (upper bound -> count, ``inf`` included), estimated as Prometheus's ``histogram_quantile``
+    does: linearly inside the bucket the rank falls in, the first bucket starting at 0, and
+    the largest finite bound if it falls beyond it (0 < q < 1)."""
+    bounds = sorted(after)
+    counts = [after[bound] - before.get(bound, 0.0) for bound in bounds]
+    if not counts or counts[-1] <= 0:
+        return float("nan")
+    rank = q * counts[-1]
+    lower, below = 0.0, 0.0
+    for bound, count in zip(bounds, counts, strict=True):
+        if count >= rank:
+            if math.isinf(bound):
+                return lower
+            return lower + (bound - lower) * (rank - below) / (count - below)
+        lower, below = bound, count
+    return lower  # pragma: no cover - the +Inf bucket counts everything
 
 
 @contextmanager

@@ -6,7 +6,10 @@ client over loopback (keep-alive connections, asyncio; ``http_load``, lean so th
 cores to the server), bounded in requests and time:
 
 1. closed loop — ``CONCURRENCY`` clients send back to back for ``seconds``: the maximum rate;
-2. open loop — requests at half that rate, evenly spaced, for ``seconds``: p50/p99 latency.
+2. open loop — requests at half that rate, evenly spaced, for ``seconds``: p50/p99 latency as
+   the client sees it, and as the gateway's own histogram of its commands' durations (its
+   ``/metrics``, read before and after) puts it (``gateway_p50/p99_ms_at_half_load``, estimated
+   as Prometheus's ``histogram_quantile`` does).
 
 Each command records an area patrol (the most frequent act of the district's year): the gateway
 parses and authorises it, loads the agency, the grid cell and two officers, checks the rules
@@ -26,6 +29,7 @@ from typing import Any
 from uuid import UUID
 
 import orjson
+from prometheus_client.parser import text_string_to_metric_families
 
 from domain.actors import SYSTEM, Role
 from domain.application import SupervisionLedger
@@ -36,7 +40,7 @@ from domain.registry.grid_cell import GridCell
 from domain.registry.officer import Officer
 from domain.values import EnforcementDomain
 from gateway.auth import grant_token, save_grants
-from infra.bench.env import BenchEnv, percentile, rate
+from infra.bench.env import BenchEnv, histogram_quantile, percentile, rate
 from infra.bench.http_load import LoadClient, collector_paused, wait_for_server
 from infra.ports import connections_by_process, free_port
 from infra.postgres import Database
@@ -228,7 +232,9 @@ async def _drive(
             started = time.perf_counter()
             ok, failed = await _closed_loop(client, patrols, seconds)
             maximum = rate(ok, time.perf_counter() - started)
+            before = await _command_seconds(client)
             latencies, open_failed = await _open_loop(client, patrols, maximum / 2, seconds)
+            after = await _command_seconds(client)
     finally:
         client.close()
     return {
@@ -237,4 +243,26 @@ async def _drive(
         "half_load_per_s": maximum / 2,
         "p50_ms_at_half_load": percentile(latencies, 50),
         "p99_ms_at_half_load": percentile(latencies, 99),
+        "gateway_p50_ms_at_half_load": histogram_quantile(0.5, before, after) * 1000,
+        "gateway_p99_ms_at_half_load": histogram_quantile(0.99, before, after) * 1000,
     }
+
+
+async def _command_seconds(client: LoadClient) -> dict[float, float]:
+    """The gateway's own histogram of its commands' durations (request to answer, group commit
+    included; all its workers), from ``/metrics``: cumulative count by upper bound (s).
+
+    Beside the load client's figures: on two cores shared with the gateway and PostgreSQL,
+    the client itself stalls at times, and every answer it was due to read meanwhile looks
+    that much slower."""
+    answer = await client.send(client.head("GET", "/metrics"), b"")
+    if answer.status != 200:
+        raise RuntimeError(f"GET /metrics: {answer.status}")
+    counts: dict[float, float] = {}
+    for family in text_string_to_metric_families(answer.body.decode()):
+        if family.name == "ledger_command_duration_seconds":
+            for sample in family.samples:
+                if sample.name.endswith("_bucket"):
+                    bound = float(sample.labels["le"])
+                    counts[bound] = counts.get(bound, 0.0) + sample.value
+    return counts
