@@ -23,10 +23,12 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from gateway.auth import Grant, save_grants
 from infra.bench.memory import peak_rss_mib
 from infra.collector import fewer_collector_pauses
 from infra.kafka_broker import ensure_jars, start_broker, stop_broker
 from infra.ledger_process import ledger_process
+from infra.ports import free_port
 from infra.postgres import Database, embedded_database
 from infra.settings import Settings
 
@@ -88,6 +90,23 @@ class BenchEnv:
                 worker.terminate()
             for worker in workers:
                 worker.wait(30)
+
+    @contextmanager
+    def gateway(self, database: Database, grant: Grant, workers: int) -> Iterator[int]:
+        """``ledger serve --workers N`` on ``database`` in a process of its own (production
+        shape: Kafka configured, so no projections run inside it), ``grant``'s token the one
+        it knows; its port, the process stopped on leaving."""
+        tokens = self.workdir / f"tokens-{database.dbname}.json"
+        save_grants(tokens, [grant])
+        port = free_port()
+        variables = {
+            "LEDGER_DATABASE_URL": database.url,
+            "LEDGER_TOKENS_FILE": str(tokens),
+            "LEDGER_KAFKA_BOOTSTRAP": self.bootstrap or "127.0.0.1:9",
+        }
+        serve = ["serve", "--port", str(port), "--workers", str(workers)]
+        with self.ledger_processes([serve], variables):
+            yield port
 
     def note_peak(self, name: str, pid: int) -> None:
         peak = peak_rss_mib(pid)

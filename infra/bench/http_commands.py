@@ -39,10 +39,10 @@ from domain.registry import commands as reg
 from domain.registry.grid_cell import GridCell
 from domain.registry.officer import Officer
 from domain.values import EnforcementDomain
-from gateway.auth import grant_token, save_grants
+from gateway.auth import grant_token
 from infra.bench.env import BenchEnv, histogram_quantile, percentile, rate
 from infra.bench.http_load import LoadClient, collector_paused, wait_for_server
-from infra.ports import connections_by_process, free_port
+from infra.ports import connections_by_process
 from infra.postgres import Database
 from infra.wiring import open_ledger
 
@@ -187,16 +187,7 @@ def run(env: BenchEnv, quick: bool) -> dict[str, float]:
     token, grant = grant_token(
         principal="bench-officer", role=Role.AGENCY_OFFICER, agency_id=agency
     )
-    tokens = env.workdir / f"tokens-{database.dbname}.json"
-    save_grants(tokens, [grant])
-    port = free_port()
-    serve = ["serve", "--port", str(port), "--workers", str(WORKERS)]
-    variables = {
-        "LEDGER_DATABASE_URL": database.url,
-        "LEDGER_TOKENS_FILE": str(tokens),
-        "LEDGER_KAFKA_BOOTSTRAP": env.bootstrap or "127.0.0.1:9",
-    }
-    with env.ledger_processes([serve], variables):
+    with env.gateway(database, grant, WORKERS) as port:
         figures = asyncio.run(_drive(port, token, agency, officers, seconds))
     bare = _bare_eventsourcing(database, agency, officers, 2000 if quick else 5000)
     figures["gateway_workers"] = float(WORKERS)

@@ -45,12 +45,11 @@ from domain.cases.penalties import Penalties
 from domain.cases.values import ServiceMethod
 from domain.personal import PersonalData
 from domain.registry import commands as reg
-from gateway.auth import grant_token, save_grants
+from gateway.auth import grant_token
 from infra.bench.http_load import LoadClient, collector_paused, wait_for_server
 from infra.integrity import service
 from infra.integrity.signing import Signer
 from infra.integrity.wiring import recorder_of, tables_of
-from infra.ports import free_port
 from infra.wiring import open_ledger
 
 if TYPE_CHECKING:
@@ -164,15 +163,7 @@ def measure_served_replay(env: BenchEnv, database: Database, case: UUID, rounds:
     process, Kafka configured, one worker for one auditor's requests in turn), over a
     keep-alive connection on loopback."""
     token, grant = grant_token(principal=AUDITOR.principal, role=AUDITOR.role)
-    tokens = env.workdir / f"tokens-{database.dbname}.json"
-    save_grants(tokens, [grant])
-    port = free_port()
-    variables = {
-        "LEDGER_DATABASE_URL": database.url,
-        "LEDGER_TOKENS_FILE": str(tokens),
-        "LEDGER_KAFKA_BOOTSTRAP": env.bootstrap or "127.0.0.1:9",
-    }
-    with env.ledger_processes([["serve", "--port", str(port), "--workers", "1"]], variables):
+    with env.gateway(database, grant, workers=1) as port:
         answers = asyncio.run(_requests(port, token, case, rounds))
     return _figures(("replay_http", answers))
 
